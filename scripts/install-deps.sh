@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what kubegate's demo and tests need on a fresh Debian 12 machine, and nothing that is
+# already there: Debian packages through apt-get, Node packages through npm ci.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: tools the simulator and the client tests call.
+packages=(openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node packages, pinned by package-lock.json; skipped when the lock has not changed since.
+install_npm() {
+  local dir=$1 stamp=$1/node_modules/.installed-lock
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+}
+install_npm testing/kube-sim
