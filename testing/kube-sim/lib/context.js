@@ -154,6 +154,9 @@ function decodeRequestObject(ctx) {
     }
   } catch (e) {
     if (e instanceof StatusError) throw e;
+    if (e.reason === 'unsupported') {
+      throw new StatusError({ code: 415, reason: 'UnsupportedMediaType', message: e.message });
+    }
     throw badRequest(decodeErrorMessage(type, e));
   }
 }
