@@ -1,0 +1,78 @@
+// kubegate's command line. Every subcommand reads the config from --config, else $KUBEGATE_CONFIG.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "config/config.h"
+#include "net/gateway_server.h"
+#include "proxy/runtime.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+void setUpLogging(const std::string& level) {
+  // One JSON object per line: {"time":…,"level":…,"log":{…}}; messages are JSON objects themselves.
+  spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","log":%v})", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+int serve(const std::string& configFlag) {
+  using namespace kubegate;
+  std::string path;
+  proxy::RuntimePtr runtime;
+  try {
+    path = config::resolveConfigPath(configFlag);
+    auto cfg = config::loadConfigFile(path);
+    setUpLogging(cfg.logLevel);
+    runtime = proxy::buildRuntime(std::move(cfg), 1);
+  } catch (const config::ConfigError& e) {
+    std::cerr << "kubegate: " << e.what() << "\n";
+    return 2;
+  }
+  net::GatewayServer server(path, runtime);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "kubegate: cannot start: " << e.what() << "\n";
+    return 1;
+  }
+  server.run();
+  spdlog::info(R"({{"msg":"stopped"}})");
+  return 0;
+}
+
+int checkConfig(const std::string& configFlag) {
+  using namespace kubegate;
+  try {
+    const auto path = config::resolveConfigPath(configFlag);
+    auto cfg = config::loadConfigFile(path);
+    proxy::buildRuntime(std::move(cfg), 1);
+    std::cout << "config " << path << " is valid\n";
+    return 0;
+  } catch (const config::ConfigError& e) {
+    std::cerr << "kubegate: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kubegate: a gateway for agents to reach Kubernetes, with identity, guardrails and a record"};
+  app.require_subcommand(1);
+  std::string configFlag;
+  app.add_option("--config", configFlag, "config file (default: $KUBEGATE_CONFIG)");
+  auto* serveCmd = app.add_subcommand("serve", "run the gateway");
+  auto* checkCmd = app.add_subcommand("check-config", "validate the config and its TLS material, then exit");
+  auto* versionCmd = app.add_subcommand("version", "print the version");
+  for (auto* sub : {serveCmd, checkCmd}) sub->add_option("--config", configFlag, "config file (default: $KUBEGATE_CONFIG)");
+  CLI11_PARSE(app, argc, argv);
+  if (*versionCmd) {
+    std::cout << "kubegate " << kVersion << "\n";
+    return 0;
+  }
+  if (*checkCmd) return checkConfig(configFlag);
+  return serve(configFlag);
+}

@@ -1,0 +1,196 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/url/parse.hpp>
+
+namespace kubegate::config {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& why) {
+  throw ConfigError(path + ": " + why);
+}
+
+// Refuses fields the gateway does not know: a typo must not silently fall back to a default.
+void rejectUnknown(const YAML::Node& node, const std::string& path, const std::set<std::string>& known) {
+  if (!node.IsMap()) fail(path, "must be a mapping");
+  for (const auto& item : node) {
+    const auto key = item.first.as<std::string>();
+    if (!known.count(key)) fail(path.empty() ? key : path + "." + key, "unknown field");
+  }
+}
+
+std::string str(const YAML::Node& node, const std::string& path, const std::string& fallback = "") {
+  if (!node) return fallback;
+  if (!node.IsScalar()) fail(path, "must be a string");
+  return node.as<std::string>();
+}
+
+bool boolean(const YAML::Node& node, const std::string& path, bool fallback) {
+  if (!node) return fallback;
+  try {
+    return node.as<bool>();
+  } catch (const YAML::Exception&) {
+    fail(path, "must be true or false");
+  }
+}
+
+std::size_t size(const YAML::Node& node, const std::string& path, std::size_t fallback) {
+  if (!node) return fallback;
+  try {
+    const auto v = node.as<long long>();
+    if (v <= 0) fail(path, "must be a positive number");
+    return static_cast<std::size_t>(v);
+  } catch (const YAML::Exception&) {
+    fail(path, "must be a whole number");
+  }
+}
+
+Seconds duration(const YAML::Node& node, const std::string& path, Seconds fallback) {
+  if (!node) return fallback;
+  auto parsed = parseDuration(node.as<std::string>());
+  if (!parsed || parsed->count() <= 0) fail(path, "must be a positive duration such as 30s, 15m or 4h");
+  return *parsed;
+}
+
+void checkListen(const std::string& value, const std::string& path) {
+  const auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == value.size()) fail(path, "must be HOST:PORT");
+}
+
+Limits parseLimits(const YAML::Node& n) {
+  Limits l;
+  if (!n) return l;
+  rejectUnknown(n, "limits", {"maxHeaderBytes", "maxUrlBytes", "maxHeaderCount", "maxBodyBytes", "headerTimeout",
+                              "bodyTimeout", "idleTimeout", "upstreamConnectTimeout", "upstreamResponseTimeout",
+                              "streamIdleTimeout", "tunnelIdleTimeout", "tunnelMaxDuration", "upstreamPoolSize"});
+  l.maxHeaderBytes = size(n["maxHeaderBytes"], "limits.maxHeaderBytes", l.maxHeaderBytes);
+  l.maxUrlBytes = size(n["maxUrlBytes"], "limits.maxUrlBytes", l.maxUrlBytes);
+  l.maxHeaderCount = size(n["maxHeaderCount"], "limits.maxHeaderCount", l.maxHeaderCount);
+  l.maxBodyBytes = size(n["maxBodyBytes"], "limits.maxBodyBytes", l.maxBodyBytes);
+  l.headerTimeout = duration(n["headerTimeout"], "limits.headerTimeout", l.headerTimeout);
+  l.bodyTimeout = duration(n["bodyTimeout"], "limits.bodyTimeout", l.bodyTimeout);
+  l.idleTimeout = duration(n["idleTimeout"], "limits.idleTimeout", l.idleTimeout);
+  l.upstreamConnectTimeout = duration(n["upstreamConnectTimeout"], "limits.upstreamConnectTimeout", l.upstreamConnectTimeout);
+  l.upstreamResponseTimeout = duration(n["upstreamResponseTimeout"], "limits.upstreamResponseTimeout", l.upstreamResponseTimeout);
+  l.streamIdleTimeout = duration(n["streamIdleTimeout"], "limits.streamIdleTimeout", l.streamIdleTimeout);
+  l.tunnelIdleTimeout = duration(n["tunnelIdleTimeout"], "limits.tunnelIdleTimeout", l.tunnelIdleTimeout);
+  l.tunnelMaxDuration = duration(n["tunnelMaxDuration"], "limits.tunnelMaxDuration", l.tunnelMaxDuration);
+  l.upstreamPoolSize = size(n["upstreamPoolSize"], "limits.upstreamPoolSize", l.upstreamPoolSize);
+  return l;
+}
+
+Cluster parseCluster(const YAML::Node& n, const std::string& path) {
+  rejectUnknown(n, path, {"name", "server", "caFile", "insecureSkipTLSVerify", "credentials", "impersonate"});
+  Cluster c;
+  c.name = str(n["name"], path + ".name");
+  if (c.name.empty()) fail(path + ".name", "is required");
+  for (char ch : c.name) {
+    if (!(std::islower(static_cast<unsigned char>(ch)) || std::isdigit(static_cast<unsigned char>(ch)) || ch == '-')) {
+      fail(path + ".name", "must be lowercase letters, digits and '-' (it is a URL path segment)");
+    }
+  }
+  c.server = str(n["server"], path + ".server");
+  auto url = boost::urls::parse_uri(c.server);
+  if (!url || url->scheme() != "https" || url->host().empty() || !(url->path().empty() || url->path() == "/")) {
+    fail(path + ".server", "must be an https:// URL with a host and no path");
+  }
+  c.caFile = str(n["caFile"], path + ".caFile");
+  c.insecureSkipTlsVerify = boolean(n["insecureSkipTLSVerify"], path + ".insecureSkipTLSVerify", false);
+  if (c.caFile.empty() && !c.insecureSkipTlsVerify) fail(path + ".caFile", "is required (the cluster's CA bundle)");
+  c.impersonate = boolean(n["impersonate"], path + ".impersonate", true);
+  if (const auto cred = n["credentials"]) {
+    rejectUnknown(cred, path + ".credentials", {"tokenFile", "clientCertFile", "clientKeyFile"});
+    c.credentials.tokenFile = str(cred["tokenFile"], path + ".credentials.tokenFile");
+    c.credentials.clientCertFile = str(cred["clientCertFile"], path + ".credentials.clientCertFile");
+    c.credentials.clientKeyFile = str(cred["clientKeyFile"], path + ".credentials.clientKeyFile");
+  }
+  const auto& cr = c.credentials;
+  if (cr.tokenFile.empty() && cr.clientCertFile.empty()) fail(path + ".credentials", "needs tokenFile or clientCertFile");
+  if (cr.clientCertFile.empty() != cr.clientKeyFile.empty()) fail(path + ".credentials", "clientCertFile and clientKeyFile go together");
+  return c;
+}
+
+}  // namespace
+
+std::optional<Seconds> parseDuration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t idx = 0;
+  long long value = 0;
+  try {
+    value = std::stoll(text, &idx);
+  } catch (...) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(idx);
+  if (unit.empty() || unit == "s") return Seconds(value);
+  if (unit == "m") return Seconds(value * 60);
+  if (unit == "h") return Seconds(value * 3600);
+  return std::nullopt;
+}
+
+const Cluster* Config::findCluster(std::string_view name) const {
+  for (const auto& c : clusters) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Config parseConfig(const std::string& yamlText) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yamlText);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(std::string("config is not valid YAML: ") + e.what());
+  }
+  Config cfg;
+  rejectUnknown(root, "", {"listen", "tls", "admin", "workers", "limits", "clusters", "drainTimeout", "logLevel"});
+  cfg.listen = str(root["listen"], "listen", cfg.listen);
+  checkListen(cfg.listen, "listen");
+  const auto tls = root["tls"];
+  if (!tls) fail("tls", "is required (certFile and keyFile)");
+  rejectUnknown(tls, "tls", {"certFile", "keyFile", "clientCAFile"});
+  cfg.tls.certFile = str(tls["certFile"], "tls.certFile");
+  cfg.tls.keyFile = str(tls["keyFile"], "tls.keyFile");
+  cfg.tls.clientCaFile = str(tls["clientCAFile"], "tls.clientCAFile");
+  if (cfg.tls.certFile.empty() || cfg.tls.keyFile.empty()) fail("tls", "certFile and keyFile are required");
+  if (const auto admin = root["admin"]) {
+    rejectUnknown(admin, "admin", {"listen"});
+    cfg.admin.listen = str(admin["listen"], "admin.listen");
+    if (!cfg.admin.listen.empty()) checkListen(cfg.admin.listen, "admin.listen");
+  }
+  cfg.workers = static_cast<unsigned>(root["workers"] ? size(root["workers"], "workers", 1) : 0);
+  cfg.limits = parseLimits(root["limits"]);
+  cfg.drainTimeout = duration(root["drainTimeout"], "drainTimeout", cfg.drainTimeout);
+  cfg.logLevel = str(root["logLevel"], "logLevel", cfg.logLevel);
+  const auto clusters = root["clusters"];
+  if (!clusters || !clusters.IsSequence() || clusters.size() == 0) fail("clusters", "needs at least one cluster");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    auto c = parseCluster(clusters[i], "clusters[" + std::to_string(i) + "]");
+    if (!names.insert(c.name).second) fail("clusters[" + std::to_string(i) + "].name", "duplicate cluster name " + c.name);
+    cfg.clusters.push_back(std::move(c));
+  }
+  return cfg;
+}
+
+Config loadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read config file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str());
+}
+
+std::string resolveConfigPath(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("KUBEGATE_CONFIG"); env && *env) return env;
+  throw ConfigError("no config: pass --config FILE or set KUBEGATE_CONFIG");
+}
+
+}  // namespace kubegate::config

@@ -1,0 +1,86 @@
+// The gateway's configuration, read from YAML (docs/configuration.md lists every field). Loading
+// happens on the control plane: errors are reported with the field's path and the old config stays.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kubegate::config {
+
+using Seconds = std::chrono::seconds;
+
+struct TlsServer {
+  std::string certFile;
+  std::string keyFile;
+  std::string clientCaFile;  // empty: client certificates are not requested
+};
+
+struct Limits {
+  std::size_t maxHeaderBytes = 32 * 1024;
+  std::size_t maxUrlBytes = 8 * 1024;
+  std::size_t maxHeaderCount = 100;
+  std::size_t maxBodyBytes = 3 * 1024 * 1024;  // kube-apiserver's own request limit
+  Seconds headerTimeout{10};                    // to read a request's headers
+  Seconds bodyTimeout{60};                      // to read a request body
+  Seconds idleTimeout{90};                      // keep-alive between requests
+  Seconds upstreamConnectTimeout{5};
+  Seconds upstreamResponseTimeout{60};  // to the first response byte, for ordinary requests
+  Seconds streamIdleTimeout{30 * 60};   // watches and log follows with no byte either way
+  Seconds tunnelIdleTimeout{15 * 60};
+  Seconds tunnelMaxDuration{4 * 60 * 60};
+  std::size_t upstreamPoolSize = 64;  // idle connections kept per cluster
+};
+
+struct UpstreamCredentials {
+  std::string tokenFile;       // bearer token, re-read when the file changes
+  std::string clientCertFile;  // or a client certificate
+  std::string clientKeyFile;
+};
+
+struct Cluster {
+  std::string name;
+  std::string server;  // https://host:port, no path
+  std::string caFile;
+  bool insecureSkipTlsVerify = false;
+  UpstreamCredentials credentials;
+  bool impersonate = true;
+};
+
+struct Admin {
+  std::string listen;  // empty: no admin listener
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8443";
+  TlsServer tls;
+  Admin admin;
+  unsigned workers = 0;  // 0: one per core
+  Limits limits;
+  std::vector<Cluster> clusters;
+  Seconds drainTimeout{20};
+  std::string logLevel = "info";
+
+  const Cluster* findCluster(std::string_view name) const;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+// Parses and validates a config. Throws ConfigError with the field path on any problem.
+Config parseConfig(const std::string& yamlText);
+Config loadConfigFile(const std::string& path);
+
+// --config, else $KUBEGATE_CONFIG; throws ConfigError when neither names a file.
+std::string resolveConfigPath(const std::string& flag);
+
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "90s", "15m", "4h", or a bare number of seconds.
+std::optional<Seconds> parseDuration(const std::string& text);
+
+}  // namespace kubegate::config

@@ -1,0 +1,195 @@
+#include "net/gateway_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "admin/admin_server.h"
+#include "admin/metrics.h"
+
+namespace kubegate::net {
+namespace {
+
+tcp::endpoint parseEndpoint(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  const auto port = static_cast<unsigned short>(std::stoul(listen.substr(colon + 1)));
+  return {asio::ip::make_address(host), port};
+}
+
+}  // namespace
+
+// One worker: an io_context on its own thread, its acceptor, pool and open sessions.
+class Worker {
+ public:
+  Worker(GatewayServer& server, std::size_t poolSize) : server_(server), pool_(io_.get_executor(), poolSize), acceptor_(io_) {}
+
+  void listen(const tcp::endpoint& ep) {
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    const int one = 1;
+    ::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(io_, acceptLoop(), asio::detached);
+  }
+
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  void run() { io_.run(); }
+
+  // Called from the control thread; the work happens on the worker's own thread.
+  void stopAccepting() { asio::post(io_, [this] { error_code ec; acceptor_.close(ec); }); }
+  void clearPool() { asio::post(io_, [this] { pool_.clear(); }); }
+  void cutAll() {
+    asio::post(io_, [this] {
+      for (auto& [id, close] : closers_) close();
+      pool_.clear();
+    });
+  }
+  void stop() { io_.stop(); }
+  bool idle() const { return open_.load() == 0; }
+
+ private:
+  asio::awaitable<void> acceptLoop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      if (ec) continue;
+      const auto id = nextId_++;
+      open_.fetch_add(1);
+      asio::co_spawn(io_,
+                     proxy::runDownstreamSession(
+                         std::move(socket), server_, pool_,
+                         [this, id](std::function<void()> close) { closers_[id] = std::move(close); },
+                         [this, id] { closers_.erase(id); open_.fetch_sub(1); }),
+                     asio::detached);
+    }
+  }
+
+  GatewayServer& server_;
+  asio::io_context io_{1};
+  proxy::UpstreamPool pool_;
+  tcp::acceptor acceptor_;
+  std::map<std::uint64_t, std::function<void()>> closers_;
+  std::uint64_t nextId_ = 0;
+  std::atomic<int> open_{0};
+};
+
+struct GatewayServer::Admin {
+  std::unique_ptr<admin::AdminServer> server;
+};
+
+GatewayServer::GatewayServer(std::string configPath, proxy::RuntimePtr initial)
+    : configPath_(std::move(configPath)), runtime_(std::move(initial)), signals_(control_), drainTimer_(control_) {}
+
+GatewayServer::~GatewayServer() {
+  for (auto& w : workers_) w->stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void GatewayServer::start() {
+  const auto rt = runtime();
+  const unsigned count = rt->config.workers ? rt->config.workers : std::max(1u, std::thread::hardware_concurrency());
+  auto ep = parseEndpoint(rt->config.listen);
+  for (unsigned i = 0; i < count; ++i) {
+    auto worker = std::make_unique<Worker>(*this, rt->config.limits.upstreamPoolSize);
+    worker->listen(ep);
+    // Port 0 picks a free port once; the other workers share it through SO_REUSEPORT.
+    if (i == 0) ep.port(worker->port());
+    workers_.push_back(std::move(worker));
+  }
+  listenPort_ = ep.port();
+  admin_ = std::make_unique<Admin>();
+  if (!rt->config.admin.listen.empty()) {
+    admin_->server = std::make_unique<admin::AdminServer>(control_.get_executor(), parseEndpoint(rt->config.admin.listen),
+                                                          [this] { return !draining(); });
+    admin_->server->start();
+  }
+  watchSignals();
+  spdlog::info(R"({{"msg":"listening","address":"{}","port":{},"workers":{},"adminPort":{}}})",
+               ep.address().to_string(), listenPort_, count, adminPort());
+}
+
+unsigned short GatewayServer::adminPort() const {
+  return admin_ && admin_->server ? admin_->server->port() : 0;
+}
+
+void GatewayServer::run() {
+  for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
+  control_.run();
+  for (auto& w : workers_) w->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void GatewayServer::watchSignals() {
+  signals_.add(SIGHUP);
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.async_wait([this](const error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      watchSignals();
+    } else {
+      beginDrain();
+    }
+  });
+}
+
+bool GatewayServer::reload() {
+  try {
+    auto cfg = config::loadConfigFile(configPath_);
+    const auto current = runtime();
+    if (cfg.listen != current->config.listen || cfg.admin.listen != current->config.admin.listen) {
+      spdlog::warn(R"({{"msg":"reload: listen addresses change only on restart; keeping the old ones"}})");
+      cfg.listen = current->config.listen;
+      cfg.admin.listen = current->config.admin.listen;
+    }
+    runtime_.store(proxy::buildRuntime(std::move(cfg), ++generation_));
+    for (auto& w : workers_) w->clearPool();
+    admin::metrics().configReload(true);
+    spdlog::info(R"({{"msg":"config reloaded","generation":{}}})", generation_);
+    return true;
+  } catch (const std::exception& e) {
+    admin::metrics().configReload(false);
+    spdlog::error(R"({{"msg":"config reload failed; the running config stays","error":"{}"}})", e.what());
+    return false;
+  }
+}
+
+void GatewayServer::beginDrain() {
+  if (draining_.exchange(true)) return;
+  const auto grace = runtime()->config.drainTimeout;
+  spdlog::info(R"({{"msg":"draining","graceSeconds":{}}})", grace.count());
+  for (auto& w : workers_) w->stopAccepting();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  // Poll in-flight work: ordinary requests finish on their own; what is left at the deadline
+  // (tunnels, watches) is cut.
+  auto check = std::make_shared<std::function<void()>>();
+  *check = [this, deadline, check] {
+    if (inFlight_.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      finishDrain();
+      return;
+    }
+    drainTimer_.expires_after(std::chrono::milliseconds(100));
+    drainTimer_.async_wait([check](const error_code& ec) { if (!ec) (*check)(); });
+  };
+  (*check)();
+}
+
+void GatewayServer::finishDrain() {
+  for (auto& w : workers_) w->cutAll();
+  if (admin_ && admin_->server) admin_->server->stop();
+  // Give the workers a moment to close what was cut, then stop everything.
+  drainTimer_.expires_after(std::chrono::milliseconds(200));
+  drainTimer_.async_wait([this](const error_code&) {
+    signals_.cancel();
+    control_.stop();
+  });
+}
+
+}  // namespace kubegate::net

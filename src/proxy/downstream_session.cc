@@ -1,0 +1,230 @@
+#include "proxy/downstream_session.h"
+
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+
+#include "admin/metrics.h"
+#include "k8s/request_info.h"
+#include "proxy/forwarder.h"
+#include "proxy/tunnel.h"
+
+namespace kubegate::proxy {
+namespace {
+
+using k8s::ErrorKind;
+using k8s::makeError;
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kClusterPrefix = "/clusters/";
+
+std::string randomId() {
+  unsigned char bytes[12];
+  RAND_bytes(bytes, sizeof(bytes));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::vector<std::string> subjectEntries(X509_NAME* name, int nid) {
+  std::vector<std::string> out;
+  for (int i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0; i = X509_NAME_get_index_by_NID(name, nid, i)) {
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, data);
+    if (len >= 0) out.emplace_back(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
+// The verified client certificate's subject, when the client presented one.
+identity::Credentials connectionCredentials(TlsStream& stream) {
+  identity::Credentials creds;
+  SSL* ssl = stream.native_handle();
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return creds;
+  if (SSL_get_verify_result(ssl) == X509_V_OK) {
+    X509_NAME* subject = X509_get_subject_name(cert);
+    auto cn = subjectEntries(subject, NID_commonName);
+    if (!cn.empty()) creds.clientCertSubjectCN = cn.front();
+    creds.clientCertSubjectO = subjectEntries(subject, NID_organizationName);
+  }
+  X509_free(cert);
+  return creds;
+}
+
+asio::awaitable<void> writeStatus(TlsStream& stream, const k8s::GatewayError& error, bool keepAlive,
+                                  std::chrono::seconds timeout) {
+  http::response<http::string_body> res{static_cast<http::status>(k8s::httpStatus(error.kind)), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-cache, private");
+  res.body() = k8s::statusBody(error);
+  res.keep_alive(keepAlive && !k8s::closesConnection(error.kind));
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  co_await http::async_write(stream, res, kAsTuple);
+}
+
+// After refusing a request whose body was not read, closing at once would make the kernel reset
+// the connection and the client would lose the refusal. Stop sending, then discard what the client
+// is still sending for a short, bounded while.
+asio::awaitable<void> lingerClose(TlsStream& stream) {
+  auto& tcpStream = beast::get_lowest_layer(stream);
+  error_code ignored;
+  tcpStream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcpStream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16 * 1024> sink;
+  for (std::size_t drained = 0; drained < 4 * 1024 * 1024;) {
+    auto [ec, n] = co_await tcpStream.async_read_some(asio::buffer(sink), kAsTuple);
+    if (ec) break;
+    drained += n;
+  }
+  tcpStream.close();
+}
+
+struct Routed {
+  ClusterPtr cluster;
+  std::string prefix;
+  std::string upstreamPath;
+};
+
+http_hygiene::Result<Routed> route(const Runtime& rt, const std::string& path) {
+  if (!path.starts_with(kClusterPrefix)) {
+    return makeError(ErrorKind::NotFound, "kubegate serves clusters at /clusters/<name>; point the kubeconfig server there");
+  }
+  const auto rest = std::string_view(path).substr(kClusterPrefix.size());
+  const auto slash = rest.find('/');
+  const auto name = rest.substr(0, slash);
+  auto it = rt.clusters.find(name);
+  if (it == rt.clusters.end()) return makeError(ErrorKind::NotFound, "no cluster named \"" + std::string(name) + "\" behind this gateway");
+  Routed r{it->second, std::string(kClusterPrefix) + std::string(name), "/"};
+  if (slash != std::string_view::npos) r.upstreamPath = std::string(rest.substr(slash));
+  return r;
+}
+
+// Upgrades are only for the streaming subresources; anything else (h2c, a WebSocket to a secret)
+// would be a tunnel past every check.
+http_hygiene::Result<void> checkUpgrade(const http_io::InboundRequest& in, const k8s::RequestInfo& info) {
+  if (!in.upgrade) return {};
+  const bool streaming = info.isResourceRequest && info.resource == "pods" &&
+                         (info.subresource == "exec" || info.subresource == "attach" || info.subresource == "portforward");
+  if (!streaming) return makeError(ErrorKind::BadRequest, "upgrades are accepted only for pods/exec, pods/attach and pods/portforward");
+  auto proto = http_hygiene::headerTokens(in.upgradeProtocol);
+  if (proto.size() != 1 || (proto[0] != "websocket" && proto[0] != "spdy/3.1")) {
+    return makeError(ErrorKind::BadRequest, "only WebSocket and SPDY/3.1 upgrades are accepted");
+  }
+  return {};
+}
+
+struct RequestLog {
+  std::string_view cluster;
+  std::string_view verb;
+  std::string_view user;
+  std::string_view path;
+  std::string_view method;
+  unsigned status;
+  std::uint64_t bytesIn;
+  std::uint64_t bytesOut;
+  double seconds;
+};
+
+void logRequest(const RequestLog& r) {
+  admin::metrics().requestFinished(r.cluster, r.verb, r.status, r.seconds, r.bytesIn, r.bytesOut);
+  // The query is left out: exec commands and selectors can carry values nobody should read in a log.
+  spdlog::info(R"({{"msg":"request","cluster":"{}","method":"{}","path":"{}","verb":"{}","user":"{}","status":{},"bytesIn":{},"bytesOut":{},"seconds":{:.6f}}})",
+               r.cluster, r.method, r.path, r.verb, r.user, r.status, r.bytesIn, r.bytesOut, r.seconds);
+}
+
+// Answers with a Status; returns whether the connection may carry another request.
+asio::awaitable<bool> refuse(TlsStream& stream, bool clientKeepAlive, std::chrono::seconds timeout,
+                             k8s::GatewayError error) {
+  admin::metrics().refusal(k8s::statusReason(error.kind));
+  co_await writeStatus(stream, error, clientKeepAlive, timeout);
+  co_return clientKeepAlive && !k8s::closesConnection(error.kind);
+}
+
+// Handles one parsed request; returns whether the connection may carry another.
+asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer, http_io::InboundRequest& in,
+                                   const identity::Credentials& creds, const std::string& sessionId,
+                                   const std::string& clientAddress, SessionHost& host, UpstreamPool& pool) {
+  const auto started = std::chrono::steady_clock::now();
+  auto rt = host.runtime();
+  const auto& limits = rt->config.limits;
+  const bool clientKeepAlive = in.message.keep_alive();
+  const auto timeout = limits.headerTimeout;
+  if (host.draining()) co_return co_await refuse(stream, clientKeepAlive, timeout, makeError(ErrorKind::ServiceUnavailable, "kubegate is shutting down; retry"));
+  auto routed = route(*rt, in.target.path);
+  if (!routed) co_return co_await refuse(stream, clientKeepAlive, timeout, routed.error());
+  auto info = k8s::classify(in.message.method_string(), routed->upstreamPath, in.target.query);
+  if (!info) co_return co_await refuse(stream, clientKeepAlive, timeout, info.error());
+  if (auto ok = checkUpgrade(in, *info); !ok) co_return co_await refuse(stream, clientKeepAlive, timeout, ok.error());
+  auto id = rt->authenticators.authenticate(creds);
+  if (!id) co_return co_await refuse(stream, clientKeepAlive, timeout, id.error());
+  id->sessionId = sessionId;
+
+  RequestScope scope{routed->cluster, routed->prefix, routed->upstreamPath, std::move(*id), clientAddress, std::move(*info)};
+  host.requestStarted();
+  // Not a conditional expression: GCC 12 destroys temporaries of a co_await inside ?: twice.
+  ForwardOutcome out;
+  if (in.upgrade) {
+    out = co_await forwardUpgrade(stream, buffer, in, scope, pool, limits);
+  } else {
+    out = co_await forwardRequest(stream, in, scope, pool, limits);
+  }
+  host.requestFinished();
+  bool keep = out.keepDownstream;
+  if (out.error && !out.responseStarted) {
+    keep = co_await refuse(stream, clientKeepAlive, timeout, *out.error);
+    out.status = k8s::httpStatus(out.error->kind);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  logRequest({scope.cluster->name(), scope.info.verb, scope.identity.username, scope.upstreamPath,
+              in.message.method_string(), out.status, out.bytesIn, out.bytesOut, seconds});
+  co_return keep && in.message.keep_alive();
+}
+
+}  // namespace
+
+asio::awaitable<void> runDownstreamSession(tcp::socket socket, SessionHost& host, UpstreamPool& pool,
+                                           std::function<void(std::function<void()>)> registerCloser,
+                                           std::function<void()> onClose) {
+  error_code ignored;
+  const auto remote = socket.remote_endpoint(ignored);
+  const std::string clientAddress = remote.address().to_string();
+  auto rt = host.runtime();
+  TlsStream stream(std::move(socket), *rt->serverTls);
+  registerCloser([&stream] { beast::get_lowest_layer(stream).close(); });
+  admin::metrics().downstreamConnection(1);
+  beast::get_lowest_layer(stream).expires_after(rt->config.limits.headerTimeout);
+  auto [hsEc] = co_await stream.async_handshake(ssl::stream_base::server, kAsTuple);
+  if (!hsEc) {
+    const auto creds = connectionCredentials(stream);
+    const std::string sessionId = randomId();
+    beast::flat_buffer buffer;
+    for (bool first = true;; first = false) {
+      auto outcome = co_await http_io::readRequest(stream, buffer, host.runtime()->config.limits, first);
+      if (outcome.closed) break;
+      if (outcome.error) {
+        admin::metrics().refusal(k8s::statusReason(outcome.error->kind));
+        co_await writeStatus(stream, *outcome.error, false, rt->config.limits.headerTimeout);
+        co_await lingerClose(stream);
+        break;
+      }
+      if (!co_await serveRequest(stream, buffer, *outcome.request, creds, sessionId, clientAddress, host, pool)) break;
+    }
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(kAsTuple);
+  }
+  beast::get_lowest_layer(stream).close();
+  admin::metrics().downstreamConnection(-1);
+  onClose();
+}
+
+}  // namespace kubegate::proxy

@@ -1,0 +1,193 @@
+#include "proxy/forwarder.h"
+
+#include <array>
+
+namespace kubegate::proxy {
+namespace {
+
+using k8s::ErrorKind;
+using k8s::makeError;
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kRelayChunk = 64 * 1024;  // bounds the memory a stream holds at once
+
+bool safeHeaderValue(std::string_view v) {
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return !v.empty();
+}
+
+void setImpersonation(http::request<http::string_body>& up, const identity::Identity& id) {
+  up.set("Impersonate-User", id.username);
+  for (const auto& g : id.groups) up.insert("Impersonate-Group", g);
+  // kube-apiserver lowercases and percent-decodes the key: kubegate.dev/session.
+  if (!id.sessionId.empty()) up.set("Impersonate-Extra-kubegate.dev%2Fsession", id.sessionId);
+}
+
+bool isIdempotent(http::verb v) { return v == http::verb::get || v == http::verb::head; }
+
+bool connectionFailedBeforeAnswer(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset || ec == ssl::error::stream_truncated ||
+         ec == http::error::end_of_stream || ec == asio::error::broken_pipe;
+}
+
+k8s::GatewayError upstreamError(const RequestScope& scope, const error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return makeError(ErrorKind::GatewayTimeout, "cluster " + scope.cluster->name() + " did not answer in time");
+  }
+  return makeError(ErrorKind::BadGateway, "cluster " + scope.cluster->name() + " failed: " + ec.message());
+}
+
+}  // namespace
+
+http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(const http_io::InboundRequest& in,
+                                                                            const RequestScope& scope) {
+  const auto& id = scope.identity;
+  if (!safeHeaderValue(id.username)) return makeError(ErrorKind::Unauthorized, "the identity's user name cannot be used");
+  for (const auto& g : id.groups) {
+    if (!safeHeaderValue(g)) return makeError(ErrorKind::Unauthorized, "the identity's groups cannot be used");
+  }
+  http::request<http::string_body> up;
+  up.version(11);
+  up.method(in.message.method());
+  std::string target = scope.upstreamPath;
+  if (!in.target.query.empty()) target += "?" + http_hygiene::encodeQuery(in.target.query);
+  up.target(target);
+  for (const auto& field : in.message) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (http_hygiene::isForwardableRequestHeader(name)) up.insert(field.name_string(), field.value());
+  }
+  up.set(http::field::host, scope.cluster->hostHeader());
+  if (auto auth = scope.cluster->authorizationHeader(); !auth.empty()) up.set(http::field::authorization, auth);
+  if (scope.cluster->config().impersonate) setImpersonation(up, id);
+  up.set("X-Forwarded-For", scope.clientAddress);
+  if (in.upgrade) {
+    up.set(http::field::connection, "Upgrade");
+    up.set(http::field::upgrade, in.upgradeProtocol);
+    std::string offered;
+    for (const auto& f : in.message) {
+      if (f.name() == http::field::sec_websocket_protocol) offered += (offered.empty() ? "" : ",") + std::string(f.value());
+    }
+    auto kept = http_hygiene::filterWebSocketProtocols(offered);
+    if (!kept) return kept.error();
+    std::string joined;
+    for (const auto& p : *kept) joined += (joined.empty() ? "" : ", ") + p;
+    if (!joined.empty()) up.set(http::field::sec_websocket_protocol, joined);
+  } else {
+    up.keep_alive(true);
+  }
+  up.body() = in.message.body();
+  if (!in.message.body().empty() || in.message.method() == http::verb::post || in.message.method() == http::verb::put ||
+      in.message.method() == http::verb::patch) {
+    up.prepare_payload();
+  }
+  return up;
+}
+
+void copyResponseHeaders(const http::fields& from, http::fields& to, const RequestScope& scope) {
+  const auto named = http_hygiene::headerTokens(from[http::field::connection]);
+  for (const auto& field : from) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (http_hygiene::isHopByHopResponseHeader(name)) continue;
+    if (std::find(named.begin(), named.end(), name) != named.end()) continue;
+    if (field.name() == http::field::location && field.value().starts_with("/")) {
+      to.insert(field.name_string(), scope.clusterPrefix + std::string(field.value()));
+      continue;
+    }
+    to.insert(field.name_string(), field.value());
+  }
+}
+
+asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamConnection& upstream,
+                                              http::response_parser<http::buffer_body>& parser,
+                                              const http_io::InboundRequest& in, const RequestScope& scope,
+                                              const config::Limits& limits) {
+  ForwardOutcome out;
+  const auto& head = parser.get();
+  out.status = head.result_int();
+  http::response<http::buffer_body> res;
+  res.version(11);
+  res.result(head.result_int());
+  res.reason(head.reason());
+  copyResponseHeaders(head, res, scope);
+  const bool bodyless = in.message.method() == http::verb::head || head.result_int() == 204 || head.result_int() == 304;
+  if (head.has_content_length()) res.content_length(parser.content_length());
+  else if (!bodyless) res.chunked(true);
+  res.keep_alive(in.message.keep_alive());
+  out.keepDownstream = in.message.keep_alive();
+
+  http::response_serializer<http::buffer_body> serializer{res};
+  auto& down = beast::get_lowest_layer(downstream);
+  auto& up = beast::get_lowest_layer(upstream.stream);
+  down.expires_after(limits.streamIdleTimeout);
+  res.body().data = nullptr;
+  res.body().more = !parser.is_done();
+  auto [headEc, headN] = co_await http::async_write_header(downstream, serializer, kAsTuple);
+  if (headEc) { out.keepDownstream = false; co_return out; }
+  out.responseStarted = true;
+
+  std::array<char, kRelayChunk> chunk;
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    up.expires_after(limits.streamIdleTimeout);
+    auto [readEc, readN] = co_await http::async_read(upstream.stream, upstream.buffer, parser, kAsTuple);
+    if (readEc && readEc != http::error::need_buffer) { out.keepDownstream = false; break; }
+    const std::size_t got = chunk.size() - parser.get().body().size;
+    out.bytesOut += got;
+    res.body().data = chunk.data();
+    res.body().size = got;
+    res.body().more = !parser.is_done();
+    down.expires_after(limits.streamIdleTimeout);
+    auto [writeEc, writeN] = co_await http::async_write(downstream, serializer, kAsTuple);
+    if (writeEc && writeEc != http::error::need_buffer) { out.keepDownstream = false; co_return out; }
+  }
+  if (!serializer.is_done()) {
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+    auto [endEc, endN] = co_await http::async_write(downstream, serializer, kAsTuple);
+    if (endEc) out.keepDownstream = false;
+  }
+  // An upstream stream that broke mid-body cannot end cleanly for the client either.
+  if (!parser.is_done()) out.keepDownstream = false;
+  co_return out;
+}
+
+asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, http_io::InboundRequest& in,
+                                               const RequestScope& scope, UpstreamPool& pool,
+                                               const config::Limits& limits) {
+  auto upstreamRequest = buildUpstreamRequest(in, scope);
+  if (!upstreamRequest) co_return ForwardOutcome{.error = upstreamRequest.error()};
+  for (int attempt = 0;; ++attempt) {
+    auto acquired = co_await pool.acquire(scope.cluster, limits.upstreamConnectTimeout, attempt == 0);
+    if (!acquired) co_return ForwardOutcome{.error = acquired.error()};
+    auto conn = std::move(*acquired);
+    auto& up = beast::get_lowest_layer(conn->stream);
+    up.expires_after(limits.upstreamResponseTimeout);
+    auto [writeEc, written] = co_await http::async_write(conn->stream, *upstreamRequest, kAsTuple);
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    if (in.message.method() == http::verb::head) parser.skip(true);
+    error_code readEc = writeEc;
+    if (!writeEc) {
+      auto [ec, n] = co_await http::async_read_header(conn->stream, conn->buffer, parser, kAsTuple);
+      readEc = ec;
+    }
+    if (readEc) {
+      // A pooled connection the upstream had already closed: the request never reached it.
+      const bool retry = conn->reused && attempt == 0 && connectionFailedBeforeAnswer(readEc) &&
+                         (writeEc || isIdempotent(in.message.method()));
+      if (retry) continue;
+      co_return ForwardOutcome{.error = upstreamError(scope, readEc)};
+    }
+    auto out = co_await relayResponse(downstream, *conn, parser, in, scope, limits);
+    out.bytesIn = in.message.body().size();
+    if (parser.is_done() && parser.get().keep_alive()) pool.release(scope.cluster, std::move(conn));
+    co_return out;
+  }
+}
+
+}  // namespace kubegate::proxy

@@ -1,0 +1,58 @@
+// Builds the upstream request from the parsed, decided request (never from the client's bytes),
+// sends it, and streams the answer back with back-pressure and bounded memory. Upgrades (exec,
+// attach, port-forward) go through tunnel.h once the upstream has answered 101.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "http/request_reader.h"
+#include "identity/identity.h"
+#include "k8s/request_info.h"
+#include "net/asio.h"
+#include "proxy/cluster.h"
+#include "proxy/upstream_pool.h"
+
+namespace kubegate::proxy {
+
+struct RequestScope {
+  ClusterPtr cluster;
+  std::string clusterPrefix;  // "/clusters/<name>", re-added to Location headers
+  std::string upstreamPath;   // the path with the cluster prefix taken off
+  identity::Identity identity;
+  std::string clientAddress;
+  k8s::RequestInfo info;
+};
+
+struct ForwardOutcome {
+  unsigned status = 0;
+  std::uint64_t bytesIn = 0;
+  std::uint64_t bytesOut = 0;
+  bool responseStarted = false;           // bytes already went to the client
+  bool keepDownstream = true;             // the client connection may carry another request
+  std::optional<k8s::GatewayError> error; // to answer with, when no response was started
+};
+
+// The upstream request: method, canonical target, forwardable headers, the gateway's own identity
+// and framing. Fails when identity values cannot be carried in a header safely.
+http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(const http_io::InboundRequest& in,
+                                                                            const RequestScope& scope);
+
+// Forwards an ordinary request and streams the response to the client.
+asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, http_io::InboundRequest& in,
+                                               const RequestScope& scope, UpstreamPool& pool,
+                                               const config::Limits& limits);
+
+// Streams the rest of an upstream response (its header already read into `parser`) to the client.
+asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamConnection& upstream,
+                                              http::response_parser<http::buffer_body>& parser,
+                                              const http_io::InboundRequest& in, const RequestScope& scope,
+                                              const config::Limits& limits);
+
+// Copies an upstream response header to a downstream one: hop-by-hop and Connection-named fields
+// dropped, Location re-prefixed with the cluster path.
+void copyResponseHeaders(const http::fields& from, http::fields& to, const RequestScope& scope);
+
+}  // namespace kubegate::proxy

@@ -1,0 +1,54 @@
+#include "proxy/runtime.h"
+
+#include <spdlog/spdlog.h>
+
+namespace kubegate::proxy {
+
+RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
+  auto rt = std::make_shared<Runtime>();
+  rt->generation = generation;
+  auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  try {
+    tls->use_certificate_chain_file(cfg.tls.certFile);
+    tls->use_private_key_file(cfg.tls.keyFile, ssl::context::pem);
+    if (!cfg.tls.clientCaFile.empty()) {
+      tls->load_verify_file(cfg.tls.clientCaFile);
+      // Ask for a certificate; a client without one goes on to the other authenticators.
+      tls->set_verify_mode(ssl::verify_peer);
+    }
+  } catch (const boost::system::system_error& e) {
+    throw config::ConfigError(std::string("tls: cannot load the gateway's certificate or client CA: ") + e.what());
+  }
+  // Upgrade connections must stay HTTP/1.1; ALPN is answered with http/1.1 only.
+  SSL_CTX_set_alpn_select_cb(
+      tls->native_handle(),
+      [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen, void*) {
+        static constexpr unsigned char kHttp11[] = {'h', 't', 't', 'p', '/', '1', '.', '1'};
+        for (unsigned int i = 0; i < inlen;) {
+          const unsigned len = in[i];
+          if (len == sizeof(kHttp11) && i + 1 + len <= inlen && std::equal(kHttp11, kHttp11 + len, in + i + 1)) {
+            *out = in + i + 1;
+            *outlen = static_cast<unsigned char>(len);
+            return SSL_TLSEXT_ERR_OK;
+          }
+          i += 1 + len;
+        }
+        return SSL_TLSEXT_ERR_NOACK;
+      },
+      nullptr);
+  rt->serverTls = std::move(tls);
+  for (const auto& c : cfg.clusters) {
+    if (c.insecureSkipTlsVerify) {
+      spdlog::warn(R"({{"msg":"insecureSkipTLSVerify is set: the gateway does not verify this cluster's certificate","cluster":"{}"}})",
+                   c.name);
+    }
+    rt->clusters.emplace(c.name, std::make_shared<Cluster>(c));
+  }
+  rt->authenticators.add(std::make_unique<identity::ClientCertAuthenticator>());
+  rt->config = std::move(cfg);
+  return rt;
+}
+
+}  // namespace kubegate::proxy

@@ -1,0 +1,31 @@
+// One generation of the gateway's configuration, with everything built from it: clusters (their
+// TLS contexts and credentials), the downstream TLS context and the authenticators. A reload builds
+// a new Runtime beside the old one and swaps it in whole; requests in flight keep the one they
+// started with.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "identity/identity.h"
+#include "net/asio.h"
+#include "proxy/cluster.h"
+
+namespace kubegate::proxy {
+
+struct Runtime {
+  config::Config config;
+  std::map<std::string, ClusterPtr, std::less<>> clusters;
+  std::shared_ptr<ssl::context> serverTls;
+  identity::AuthenticatorChain authenticators;
+  std::uint64_t generation = 0;
+};
+
+using RuntimePtr = std::shared_ptr<const Runtime>;
+
+// Builds a runtime; throws config::ConfigError when TLS material cannot be loaded.
+RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation);
+
+}  // namespace kubegate::proxy

@@ -1,0 +1,73 @@
+// A config mistake must be named precisely and never fall back to a default silently.
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace kubegate::config {
+namespace {
+
+const char* kMinimal = R"(
+listen: 127.0.0.1:8443
+tls: {certFile: /tmp/c.pem, keyFile: /tmp/k.pem}
+clusters:
+  - name: demo
+    server: https://127.0.0.1:6443
+    caFile: /tmp/ca.crt
+    credentials: {tokenFile: /tmp/token}
+)";
+
+std::string errorOf(const std::string& yaml) {
+  try {
+    parseConfig(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, ParsesAMinimalConfigWithDefaults) {
+  auto cfg = parseConfig(kMinimal);
+  ASSERT_EQ(cfg.clusters.size(), 1u);
+  EXPECT_EQ(cfg.clusters[0].name, "demo");
+  EXPECT_TRUE(cfg.clusters[0].impersonate);
+  EXPECT_EQ(cfg.limits.maxBodyBytes, 3u * 1024 * 1024);
+  EXPECT_EQ(cfg.drainTimeout, Seconds(20));
+  EXPECT_NE(cfg.findCluster("demo"), nullptr);
+  EXPECT_EQ(cfg.findCluster("other"), nullptr);
+}
+
+TEST(Config, NamesTheFieldOfEveryMistake) {
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "lisen: x\n"), "lisen: unknown field");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "limits: {idleTimeout: soon}\n"),
+            "limits.idleTimeout: must be a positive duration such as 30s, 15m or 4h");
+  EXPECT_EQ(errorOf(R"(
+tls: {certFile: a, keyFile: b}
+clusters: [{name: demo, server: "http://x:1", caFile: c, credentials: {tokenFile: t}}])"),
+            "clusters[0].server: must be an https:// URL with a host and no path");
+  EXPECT_EQ(errorOf(R"(
+tls: {certFile: a, keyFile: b}
+clusters: [{name: demo, server: "https://x:1", credentials: {tokenFile: t}}])"),
+            "clusters[0].caFile: is required (the cluster's CA bundle)");
+  EXPECT_EQ(errorOf(R"(
+tls: {certFile: a, keyFile: b}
+clusters: [{name: Demo, server: "https://x:1", caFile: c, credentials: {tokenFile: t}}])"),
+            "clusters[0].name: must be lowercase letters, digits and '-' (it is a URL path segment)");
+}
+
+TEST(Config, InsecureSkipVerifyMustBeSpelledOut) {
+  auto cfg = parseConfig(R"(
+tls: {certFile: a, keyFile: b}
+clusters: [{name: demo, server: "https://x:1", insecureSkipTLSVerify: true, credentials: {tokenFile: t}}])");
+  EXPECT_TRUE(cfg.clusters[0].insecureSkipTlsVerify);
+}
+
+TEST(Config, DurationsAcceptSecondsMinutesHours) {
+  EXPECT_EQ(parseDuration("90s"), Seconds(90));
+  EXPECT_EQ(parseDuration("15m"), Seconds(900));
+  EXPECT_EQ(parseDuration("4h"), Seconds(14400));
+  EXPECT_EQ(parseDuration("7"), Seconds(7));
+  EXPECT_EQ(parseDuration("1d"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace kubegate::config
