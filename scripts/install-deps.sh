@@ -4,8 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: tools the simulator and the client tests call.
-packages=(openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket)
+# Debian packages: the C++ toolchain and libraries the gateway builds with, and the tools the
+# simulator and the client tests call. Extra groups (e.g. `bench`) come as arguments.
+packages=(build-essential cmake pkg-config
+          libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev libcli11-dev libyaml-cpp-dev
+          libspdlog-dev libfmt-dev libgtest-dev libbenchmark-dev
+          openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket)
+for group in "$@"; do
+  case "$group" in
+    bench) packages+=(nginx-light wrk) ;;
+    *) echo "install-deps: unknown group $group" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,6 +1,8 @@
 #include "proxy/cluster.h"
 
 #include <fstream>
+
+#include <openssl/ssl.h>
 #include <sstream>
 
 #include <boost/url/parse.hpp>
@@ -33,6 +35,7 @@ Cluster::Cluster(const config::Cluster& cfg) : cfg_(cfg), tls_(ssl::context::tls
   port_ = url->has_port() ? std::string(url->port()) : "443";
   hostHeader_ = url->has_port() ? host_ + ":" + port_ : host_;
   tls_.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  SSL_CTX_set_mode(tls_.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   try {
     if (cfg.insecureSkipTlsVerify) {
       tls_.set_verify_mode(ssl::verify_none);

@@ -176,7 +176,7 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   if (in.upgrade) {
     out = co_await forwardUpgrade(stream, buffer, in, scope, pool, limits);
   } else {
-    out = co_await forwardRequest(stream, in, scope, pool, limits);
+    out = co_await forwardRequest(stream, buffer, in, scope, pool, limits);
   }
   host.requestFinished();
   bool keep = out.keepDownstream;

@@ -1,6 +1,9 @@
 #include "proxy/forwarder.h"
 
 #include <array>
+#include <memory>
+
+#include <openssl/ssl.h>
 
 namespace kubegate::proxy {
 namespace {
@@ -8,7 +11,25 @@ namespace {
 using k8s::ErrorKind;
 using k8s::makeError;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kRelayChunk = 64 * 1024;  // bounds the memory a stream holds at once
+constexpr std::size_t kRelayChunk = 32 * 1024;  // bounds the memory a flowing stream holds at once
+
+// Whether the TLS layer already holds bytes (decrypted, or records waiting in its input BIO) that
+// a read would return without the socket becoming readable again.
+bool tlsHasBufferedInput(TlsStream& stream) {
+  SSL* ssl = stream.native_handle();
+  return SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+}
+
+// Waits until the socket has bytes to read, or the idle limit passes (false).
+asio::awaitable<bool> awaitReadable(beast::tcp_stream& stream, std::chrono::seconds idleLimit) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer deadline(co_await asio::this_coro::executor, idleLimit);
+  auto result = co_await (stream.socket().async_wait(tcp::socket::wait_read, kAsTuple) ||
+                          deadline.async_wait(kAsTuple));
+  if (result.index() != 0) co_return false;
+  auto [ec] = std::get<0>(result);
+  co_return !ec;
+}
 
 bool safeHeaderValue(std::string_view v) {
   for (unsigned char c : v) {
@@ -36,6 +57,36 @@ k8s::GatewayError upstreamError(const RequestScope& scope, const error_code& ec)
     return makeError(ErrorKind::GatewayTimeout, "cluster " + scope.cluster->name() + " did not answer in time");
   }
   return makeError(ErrorKind::BadGateway, "cluster " + scope.cluster->name() + " failed: " + ec.message());
+}
+
+// A read on the client connection while its response streams. It ends when the client sends
+// something (kept for the next request), closes (the upstream is cut), or is cancelled.
+struct ClientWatch {
+  asio::steady_timer finished;  // cancelled when the watch is over
+  bool done = false;
+  bool clientGone = false;
+};
+
+asio::awaitable<void> watchClient(TlsStream& downstream, beast::flat_buffer& buffer, TlsStream& upstream,
+                                  ClientWatch& watch) {
+  auto [ec, n] = co_await downstream.async_read_some(buffer.prepare(4096), kAsTuple);
+  if (!ec) {
+    buffer.commit(n);
+  } else if (ec != asio::error::operation_aborted) {
+    watch.clientGone = true;
+    beast::get_lowest_layer(upstream).cancel();
+  }
+  watch.done = true;
+  watch.finished.cancel();
+}
+
+// Only called once the relay wrote its last byte: cancelling then touches no write in progress.
+asio::awaitable<void> stopWatching(TlsStream& downstream, ClientWatch& watch) {
+  if (!watch.done) beast::get_lowest_layer(downstream).socket().cancel();
+  while (!watch.done) {
+    watch.finished.expires_after(std::chrono::seconds(5));
+    co_await watch.finished.async_wait(kAsTuple);
+  }
 }
 
 }  // namespace
@@ -128,16 +179,24 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
   if (headEc) { out.keepDownstream = false; co_return out; }
   out.responseStarted = true;
 
-  std::array<char, kRelayChunk> chunk;
+  std::unique_ptr<char[]> chunk;
   while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
+    // A quiet stream (an idle watch) holds no relay memory while it waits: the chunk goes back and
+    // the gateway waits for the socket to become readable before taking one again.
+    if (upstream.buffer.size() == 0 && !tlsHasBufferedInput(upstream.stream)) {
+      chunk.reset();
+      upstream.buffer.shrink_to_fit();
+      if (!co_await awaitReadable(up, limits.streamIdleTimeout)) { out.keepDownstream = false; break; }
+    }
+    if (!chunk) chunk = std::make_unique<char[]>(kRelayChunk);
+    parser.get().body().data = chunk.get();
+    parser.get().body().size = kRelayChunk;
     up.expires_after(limits.streamIdleTimeout);
     auto [readEc, readN] = co_await http::async_read(upstream.stream, upstream.buffer, parser, kAsTuple);
     if (readEc && readEc != http::error::need_buffer) { out.keepDownstream = false; break; }
-    const std::size_t got = chunk.size() - parser.get().body().size;
+    const std::size_t got = kRelayChunk - parser.get().body().size;
     out.bytesOut += got;
-    res.body().data = chunk.data();
+    res.body().data = chunk.get();
     res.body().size = got;
     res.body().more = !parser.is_done();
     down.expires_after(limits.streamIdleTimeout);
@@ -156,7 +215,8 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
   co_return out;
 }
 
-asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, http_io::InboundRequest& in,
+asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, beast::flat_buffer& downstreamBuffer,
+                                               http_io::InboundRequest& in,
                                                const RequestScope& scope, UpstreamPool& pool,
                                                const config::Limits& limits) {
   auto upstreamRequest = buildUpstreamRequest(in, scope);
@@ -183,7 +243,12 @@ asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, http_io::I
       if (retry) continue;
       co_return ForwardOutcome{.error = upstreamError(scope, readEc)};
     }
+    ClientWatch watch{asio::steady_timer(co_await asio::this_coro::executor)};
+    asio::co_spawn(co_await asio::this_coro::executor, watchClient(downstream, downstreamBuffer, conn->stream, watch),
+                   asio::detached);
     auto out = co_await relayResponse(downstream, *conn, parser, in, scope, limits);
+    co_await stopWatching(downstream, watch);
+    if (watch.clientGone) out.keepDownstream = false;
     out.bytesIn = in.message.body().size();
     if (parser.is_done() && parser.get().keep_alive()) pool.release(scope.cluster, std::move(conn));
     co_return out;

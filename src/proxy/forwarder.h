@@ -40,8 +40,12 @@ struct ForwardOutcome {
 http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(const http_io::InboundRequest& in,
                                                                             const RequestScope& scope);
 
-// Forwards an ordinary request and streams the response to the client.
-asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, http_io::InboundRequest& in,
+// Forwards an ordinary request and streams the response to the client. While the response streams,
+// the client connection is watched: a client that goes away (Ctrl-C on `kubectl get -w`) ends the
+// upstream request at once instead of when the cluster next sends something. Bytes a client
+// pipelines meanwhile are kept in `downstreamBuffer` for the next request.
+asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, beast::flat_buffer& downstreamBuffer,
+                                               http_io::InboundRequest& in,
                                                const RequestScope& scope, UpstreamPool& pool,
                                                const config::Limits& limits);
 

@@ -38,6 +38,8 @@ RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
         return SSL_TLSEXT_ERR_NOACK;
       },
       nullptr);
+  // Idle connections (watches, keep-alive) give their 16 KiB+ record buffers back.
+  SSL_CTX_set_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   rt->serverTls = std::move(tls);
   for (const auto& c : cfg.clusters) {
     if (c.insecureSkipTlsVerify) {

@@ -26,7 +26,8 @@ class McpClient {
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl).trim();
         buffered = buffered.slice(nl + 1);
-        if (line) this.onMessage(JSON.parse(line));
+        // The server prints a plain-text note on shutdown; only JSON lines are protocol.
+        if (line.startsWith('{')) this.onMessage(JSON.parse(line));
       }
     });
     this.child.stderr.on('data', (c) => { this.stderr += c; });

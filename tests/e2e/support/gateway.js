@@ -1,0 +1,125 @@
+'use strict';
+// End-to-end harness for the gateway: kube-sim behind build/kubegate, with the PKI a deployment
+// has: a gateway CA for the serving certificate and agents' client certificates, kube-sim's CA for
+// the upstream, and the `kubegate` identity's token as the upstream credential.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn, execFileSync } = require('node:child_process');
+const { startSim, tempDir } = require('../../../testing/kube-sim/test/support/harness');
+
+const REPO = path.join(__dirname, '..', '..', '..');
+const KUBEGATE = process.env.KUBEGATE_BIN || path.join(REPO, 'build', 'kubegate');
+
+function openssl(args, cwd) {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+// A CA in `dir` and certificates it signs: server (SAN 127.0.0.1/localhost) or client (CN, O...).
+class TestPki {
+  constructor(dir) {
+    this.dir = dir;
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key',
+             '-out', 'ca.crt', '-subj', '/CN=kubegate-test-ca', '-days', '30'], dir);
+    this.caFile = path.join(dir, 'ca.crt');
+  }
+
+  issue(name, subject, ext) {
+    const d = this.dir;
+    fs.writeFileSync(path.join(d, `${name}.ext`), ext);
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`,
+             '-out', `${name}.csr`, '-subj', subject], d);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30',
+             '-extfile', `${name}.ext`, '-out', `${name}.crt`], d);
+    return { crt: path.join(d, `${name}.crt`), key: path.join(d, `${name}.key`) };
+  }
+
+  server() {
+    return this.issue('server', '/CN=kubegate', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  }
+
+  client(user, groups = []) {
+    const subject = `/${groups.map((g) => `O=${g}`).join('/')}${groups.length ? '/' : ''}CN=${user}`;
+    return this.issue(`client-${user}`, subject, 'extendedKeyUsage=clientAuth\n');
+  }
+}
+
+function b64(file) {
+  return fs.readFileSync(file).toString('base64');
+}
+
+// Starts kube-sim (unless given) and kubegate in front of it as cluster `demo`.
+async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '' } = {}) {
+  if (!fs.existsSync(KUBEGATE)) throw new Error(`${KUBEGATE} is not built (cmake --build build)`);
+  const ownSim = !sim;
+  if (!sim) sim = await startSim({ emulatedVersion });
+  const dir = tempDir('gateway');
+  const pki = new TestPki(dir);
+  const server = pki.server();
+  const tokenFile = path.join(dir, 'upstream-token');
+  fs.writeFileSync(tokenFile, `${sim.tokenOf('kubegate')}\n`);
+  const configFile = path.join(dir, 'kubegate.yaml');
+  fs.writeFileSync(configFile, `listen: 127.0.0.1:0
+tls: {certFile: ${server.crt}, keyFile: ${server.key}, clientCAFile: ${pki.caFile}}
+admin: {listen: 127.0.0.1:0}
+workers: 2
+drainTimeout: 5s
+${limits}
+clusters:
+  - name: demo
+    server: ${sim.url}
+    caFile: ${sim.caFile}
+    credentials: {tokenFile: ${tokenFile}}
+${extraConfig}`);
+  const child = spawn(KUBEGATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const ports = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kubegate did not start:\n${log}`)), 15000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = /"msg":"listening".*?"port":(\d+).*?"adminPort":(\d+)/.exec(log);
+      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), adminPort: Number(m[2]) }); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kubegate exited with ${code}:\n${log}`)); });
+  });
+  child.removeAllListeners('exit');
+  child.stdout.removeAllListeners('data');
+  child.stderr.removeAllListeners('data');
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const gw = {
+    sim, dir, configFile, pki, child, exited, ...ports,
+    url: `https://127.0.0.1:${ports.port}/clusters/demo`,
+    log: () => log,
+    kubeconfigFor(user, groups = []) {
+      const cert = pki.client(user, groups);
+      const file = path.join(dir, `${user}.kubeconfig`);
+      fs.writeFileSync(file, `apiVersion: v1
+kind: Config
+clusters:
+- name: kubegate-demo
+  cluster: {server: "${gw.url}", certificate-authority-data: ${b64(pki.caFile)}}
+users:
+- name: ${user}
+  user: {client-certificate-data: ${b64(cert.crt)}, client-key-data: ${b64(cert.key)}}
+contexts:
+- name: kubegate-demo
+  context: {cluster: kubegate-demo, user: ${user}}
+current-context: kubegate-demo
+`);
+      return file;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      if (ownSim) await sim.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  child.stdout.on('data', (c) => { log += c; });
+  child.stderr.on('data', (c) => { log += c; });
+  return gw;
+}
+
+module.exports = { startGateway, TestPki, KUBEGATE };
