@@ -103,7 +103,8 @@ function acceptsGzip(req) {
 }
 
 function sendRaw(ctx, code, contentType, body, extraHeaders) {
-  const headers = { ...ctx.commonHeaders(), 'Content-Type': contentType, ...extraHeaders };
+  // Go sends no Content-Type on a bodiless answer; a falsy type leaves it out.
+  const headers = { ...ctx.commonHeaders(), ...(contentType ? { 'Content-Type': contentType } : {}), ...extraHeaders };
   let payload = body;
   if (payload.length > GZIP_THRESHOLD && acceptsGzip(ctx.req)) {
     payload = zlib.gzipSync(payload);

@@ -38,14 +38,17 @@ const RESOURCE_TYPES = [
          attach: { group: '', version: 'v1', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
          portforward: { group: '', version: 'v1', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
          eviction: { group: 'policy', version: 'v1', kind: 'Eviction', verbs: CREATE_ONLY },
-       } }),
+       },
+       // DELETE answers with the object (graceful deletion), not a Status; OpenAPI says so too.
+       deleteReturnsObject: true }),
   rt({ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', singular: 'secret' }),
   rt({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singular: 'configmap',
        shortNames: ['cm'] }),
   rt({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount',
        singular: 'serviceaccount', shortNames: ['sa'],
        subresources: { token: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest',
-                                verbs: CREATE_ONLY } } }),
+                                verbs: CREATE_ONLY } },
+       deleteReturnsObject: true }),
   rt({ group: '', version: 'v1', resource: 'events', kind: 'Event', singular: 'event', shortNames: ['ev'] }),
   rt({ group: '', version: 'v1', resource: 'nodes', kind: 'Node', singular: 'node', namespaced: false,
        shortNames: ['no'], subresources: { status: status('', 'v1', 'Node') } }),
@@ -67,9 +70,10 @@ const RESOURCE_TYPES = [
   rt({ group: 'authorization.k8s.io', version: 'v1', resource: 'selfsubjectrulesreviews',
        kind: 'SelfSubjectRulesReview', singular: 'selfsubjectrulesreview', namespaced: false,
        verbs: CREATE_ONLY, virtual: true }),
+  // SelfSubjectReview went GA in 1.28.
   rt({ group: 'authentication.k8s.io', version: 'v1', resource: 'selfsubjectreviews',
        kind: 'SelfSubjectReview', singular: 'selfsubjectreview', namespaced: false,
-       verbs: CREATE_ONLY, virtual: true }),
+       verbs: CREATE_ONLY, virtual: true, minEmulated: '1.28' }),
   // kubectl 1.27's `auth whoami` asks v1beta1 first; 1.27 servers still served it.
   rt({ group: 'authentication.k8s.io', version: 'v1beta1', resource: 'selfsubjectreviews',
        kind: 'SelfSubjectReview', singular: 'selfsubjectreview', namespaced: false,
@@ -89,7 +93,8 @@ function versionAtMost(emulated, max) {
 class Registry {
   constructor(emulatedVersion) {
     this.emulatedVersion = emulatedVersion;
-    this.types = RESOURCE_TYPES.filter((t) => versionAtMost(emulatedVersion, t.maxEmulated));
+    this.types = RESOURCE_TYPES.filter((t) => versionAtMost(emulatedVersion, t.maxEmulated) &&
+      (!t.minEmulated || versionAtMost(t.minEmulated, emulatedVersion)));
   }
 
   // Finds the type served at group/version/resource, or undefined.
