@@ -50,6 +50,9 @@ asio::awaitable<http_hygiene::Result<UpstreamConnectionPtr>> UpstreamPool::acqui
     conn->stream.set_verify_callback(ssl::host_name_verification(cluster->host()));
   }
   auto [hsEc] = co_await conn->stream.async_handshake(ssl::stream_base::client, kAsTuple);
+  if (hsEc == beast::error::timeout) {
+    co_return makeError(ErrorKind::GatewayTimeout, "cluster " + cluster->name() + " did not complete TLS in time");
+  }
   if (hsEc) co_return makeError(ErrorKind::BadGateway, "TLS with cluster " + cluster->name() + " failed: " + hsEc.message());
   admin::metrics().upstreamConnection(cluster->name(), false);
   co_return conn;

@@ -136,3 +136,52 @@ test('SIGTERM drains: no new connections, in-flight work gets the grace, then ev
   assert.ok(ended - started >= 4000, `the watch had its grace (${ended - started} ms)`);
   assert.ok(ended - started < 8000, `and was cut when it ended (${ended - started} ms)`);
 });
+
+test('an unreachable cluster is a 502 Status, a silent one a 504', async (t) => {
+  const net = require('node:net');
+  // A port with nothing listening, and a server that accepts and never answers.
+  const closed = net.createServer();
+  await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+  const closedPort = closed.address().port;
+  await new Promise((r) => closed.close(r));
+  const silent = net.createServer((s) => s.on('error', () => {}));
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  t.after(() => silent.close());
+  const gw = await startGateway({
+    limits: 'limits: {upstreamConnectTimeout: 1s, upstreamResponseTimeout: 2s}',
+    extraConfig: `  - name: gone
+    server: https://127.0.0.1:${closedPort}
+    insecureSkipTLSVerify: true
+    credentials: {tokenFile: /dev/null}
+  - name: silent
+    server: https://127.0.0.1:${silent.address().port}
+    insecureSkipTLSVerify: true
+    credentials: {tokenFile: /dev/null}
+` });
+  t.after(() => gw.stop());
+  const opts = tlsOptions(gw, gw.pki.client('upstream-agent', ['agents:admin']));
+  const gone = await get(`https://127.0.0.1:${gw.port}/clusters/gone/api`, opts);
+  assert.equal(gone.status, 502);
+  assert.match(JSON.parse(gone.body).message, /cluster gone is unreachable/);
+  const quiet = await get(`https://127.0.0.1:${gw.port}/clusters/silent/api`, opts);
+  assert.equal(quiet.status, 504, quiet.body);
+  assert.match(gw.log(), /insecureSkipTLSVerify is set/);
+});
+
+test('an idle exec tunnel is cut at the idle limit', { skip: !kubectlPath('1.33') && 'kubectl.1.33 not found' }, async (t) => {
+  const gw = await startGateway({ limits: 'limits: {tunnelIdleTimeout: 2s}' });
+  t.after(() => gw.stop());
+  const kc = gw.kubeconfigFor('tunnel-agent', ['agents:admin']);
+  const home = fs.mkdtempSync('/tmp/kubegate-tunnel-');
+  t.after(() => fs.rmSync(home, { recursive: true, force: true }));
+  const started = Date.now();
+  // `cat` with an open, silent stdin would run forever; the gateway ends it.
+  const child = spawn(kubectlPath('1.33'), ['--kubeconfig', kc, '--cache-dir', `${home}/cache`, '-n', 'production', 'exec', '-i',
+    'web-7d9f8b6c5d-x2k4p', '--', 'cat'], { env: { HOME: home, PATH: process.env.PATH, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'true' } });
+  const exited = await new Promise((resolve) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(null); }, 15000);
+    child.on('exit', () => { clearTimeout(timer); resolve(Date.now() - started); });
+  });
+  assert.ok(exited !== null, 'kubectl exec ended by itself');
+  assert.ok(exited >= 1800, `not before the idle limit (${exited} ms)`);
+});

@@ -17,7 +17,9 @@ const { startSim, kubectl, kubectlPath, readRequestLog, tempDir, MATRIX, KUBECTL
 
 const PROTO_DOT = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 const PROTO_AT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf'; // what client-go asks for
-const REFERENCE = '/work/shared/testdata/openapi/api__v1_openapi.json'; // outside the repo; optional
+// Reference data stays where it lies (never copied in): CI passes the shared folder's path.
+const SHARED = process.env.KUBEGATE_SHARED_DIR || require('node:path').join(__dirname, '..', '..', '..', '..', 'shared');
+const REFERENCE = require('node:path').join(SHARED, 'testdata', 'openapi', 'api__v1_openapi.json');
 
 const sims = new Map();
 function simFor(version) {
