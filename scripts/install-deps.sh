@@ -38,3 +38,4 @@ install_npm() {
   fi
 }
 install_npm testing/kube-sim
+install_npm testing/idp
