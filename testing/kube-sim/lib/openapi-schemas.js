@@ -625,7 +625,7 @@ const CONDITION = (of) => ({
 });
 
 const apps = {
-  Deployment: kind('Declarative updates for a set of identical pods, through ReplicaSets. kube-sim keeps the object and its status; it runs no controller.', {
+  Deployment: kind('Declarative updates for a set of identical pods, through ReplicaSets.', {
     spec: 'DeploymentSpec|Desired state of the deployment.', status: 'DeploymentStatus|Most recently observed state. Read-only.',
   }),
   DeploymentList: list('Deployment', 'deployments'),
@@ -655,6 +655,20 @@ const apps = {
     collisionCount: 'int32|Count of hash collisions of the template.',
   }],
   DeploymentCondition: ['A condition of a deployment.', CONDITION('deployment'), { req: ['type', 'status'] }],
+  ReplicaSet: kind('Keeps a number of identical pods running; deployments own them, one per pod template.', {
+    spec: 'ReplicaSetSpec|Desired state of the replica set.', status: 'ReplicaSetStatus|Most recently observed state. Read-only.' }),
+  ReplicaSetList: list('ReplicaSet', 'replica sets'),
+  ReplicaSetSpec: ['Desired state of a replica set.', {
+    replicas: 'int32|Number of desired pods; defaults to 1.', minReadySeconds: 'int32|Seconds a new pod must be ready to count as available.',
+    selector: 'LabelSelector|Selects the pods of the replica set; must match the template labels. Immutable.',
+    template: 'PodTemplateSpec|Template of the pods created when too few exist.' }, { req: ['selector'] }],
+  ReplicaSetStatus: ['Observed state of a replica set.', {
+    replicas: 'int32|Non-terminating pods.', fullyLabeledReplicas: 'int32|Pods with all the template labels.',
+    readyReplicas: 'int32|Ready pods.', availableReplicas: 'int32|Pods ready for minReadySeconds.',
+    terminatingReplicas: 'int32 @since:1.33|Pods being terminated.', observedGeneration: 'int64|Generation the controller last observed.',
+    conditions: '[]ReplicaSetCondition @merge:type @map:type|ReplicaFailure, when pods cannot be created or deleted.' },
+  { req: ['replicas'] }],
+  ReplicaSetCondition: ['A condition of a replica set.', (({ lastUpdateTime, ...rest }) => rest)(CONDITION('replica set')), { req: ['type', 'status'] }],
 };
 
 const autoscaling = {

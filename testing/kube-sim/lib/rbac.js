@@ -126,12 +126,13 @@ function bootstrapPolicy() {
     clusterRole('system:basic-user', [reviews, whoami]),
     clusterRole('view', [
       { apiGroups: [''], resources: coreWorkloads, verbs: READ },
-      { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'deployments/status'], verbs: READ },
+      { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'deployments/status', 'replicasets',
+        'replicasets/scale', 'replicasets/status'], verbs: READ },
     ]),
     clusterRole('edit', [
       { apiGroups: [''], resources: ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy'], verbs: ['get', 'list', 'watch', 'create'] },
       { apiGroups: [''], resources: [...coreWorkloads, 'secrets', 'serviceaccounts/token'], verbs: [...READ, ...WRITE] },
-      { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: [...READ, ...WRITE] },
+      { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'replicasets', 'replicasets/scale'], verbs: [...READ, ...WRITE] },
     ]),
     clusterRole('admin', [
       { apiGroups: [''], resources: ['*'], verbs: ['*'] },

@@ -122,3 +122,13 @@ class Registry {
 }
 
 module.exports = { Registry, RESOURCE_TYPES, versionAtMost };
+
+// apps/v1 ReplicaSets: the deployment controller's unit of rollout (lib/resources/replicasets.js).
+// Pushed onto the table above before any Registry is built; typesIn() keeps table order, so they
+// follow deployments in apps/v1 as in kube-apiserver's alphabetical route order.
+RESOURCE_TYPES.push(
+  rt({ group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset',
+       shortNames: ['rs'], categories: ['all'],
+       subresources: { status: status('apps', 'v1', 'ReplicaSet'),
+                       scale: { group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: GET_PATCH_UPDATE } } }),
+);

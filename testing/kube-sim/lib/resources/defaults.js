@@ -128,12 +128,23 @@ function defaultDeployment(d) {
   }
 }
 
+// apps/v1 SetDefaults_ReplicaSet, plus the pod template's own defaults.
+function defaultReplicaSet(rs) {
+  const spec = rs.spec || (rs.spec = {});
+  setDefault(spec, 'replicas', 1);
+  if (spec.template) {
+    spec.template.metadata = spec.template.metadata || {};
+    defaultPodSpec(spec.template.spec || (spec.template.spec = {}));
+  }
+}
+
 // Scheme defaulting for every write of `kind`. Secrets fold stringData into data here, as the
 // v1 -> internal conversion does.
 function applyDefaults(kind, obj) {
   switch (kind) {
     case 'Pod': defaultPodSpec(obj.spec || (obj.spec = {})); break;
     case 'Deployment': defaultDeployment(obj); break;
+    case 'ReplicaSet': defaultReplicaSet(obj); break;
     case 'Secret':
       setDefault(obj, 'type', 'Opaque');
       if (obj.stringData && typeof obj.stringData === 'object') {

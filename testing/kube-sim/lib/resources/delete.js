@@ -1,8 +1,9 @@
 'use strict';
 // DELETE and DELETE-collection (apiserver handlers/delete.go over registry/generic/registry/store.go):
 // preconditions, graceful deletion of pods (deletionTimestamp now, gone once the simulated kubelet
-// has stopped them), finalizers, namespaces that go Terminating, and the answer the real registry
-// gives: the object for pods, service accounts and anything not yet gone, else a Status.
+// has stopped them), finalizers (including the garbage collector's for Orphan and Foreground
+// propagation), namespaces that go Terminating, and the answer the real registry gives: the object
+// for pods, service accounts and anything not yet gone, else a Status.
 
 const { notFound, forbidden, badRequest, conflict } = require('../status');
 const common = require('./common');
@@ -13,6 +14,10 @@ const { listObjects } = require('./list');
 const RETURNS_OBJECT = new Set(['Pod', 'ServiceAccount']);
 // How long the simulated kubelet takes to stop a pod's containers, at most.
 const KUBELET_STOP_MS = 1000;
+// The garbage collector's finalizers (gc.js): the owner stays until its dependents are gone, or
+// until they no longer name it.
+const FOREGROUND = 'foregroundDeletion';
+const ORPHAN = 'orphan';
 
 // DeleteOptions from the body (JSON or protobuf-decoded) or the query.
 function deleteOptions(ctx) {
@@ -98,6 +103,16 @@ function podGrace(pod, opts) {
   return spec.terminationGracePeriodSeconds ?? 30;
 }
 
+// The finalizer the propagation policy asks for: Orphan (or the older orphanDependents=true) and
+// Foreground; Background, the default of every kind served here, needs none. Pods and namespaces
+// keep their own deletion flows.
+function propagationFinalizer(type, opts) {
+  if (type.kind === 'Pod' || type.kind === 'Namespace') return null;
+  const policy = opts.propagationPolicy || (opts.orphanDependents === true ? 'Orphan' : null);
+  if (policy === 'Orphan') return ORPHAN;
+  return policy === 'Foreground' ? FOREGROUND : null;
+}
+
 // Deletes one object; returns {code, body}.
 function deleteOne(sim, type, obj, opts) {
   checkPreconditions(type, obj, opts.preconditions);
@@ -118,6 +133,11 @@ function deleteOne(sim, type, obj, opts) {
       if (!dryRun) scheduleKubeletDelete(sim, type, marked, grace);
       return { code: 200, body: marked };
     }
+  }
+  const gcFinalizer = propagationFinalizer(type, opts);
+  if (gcFinalizer && !obj.metadata.deletionTimestamp && !(obj.metadata.finalizers || []).includes(gcFinalizer)) {
+    const withFinalizer = { ...obj, metadata: { ...obj.metadata, finalizers: [...(obj.metadata.finalizers || []), gcFinalizer] } };
+    return { code: 200, body: markDeleting(sim, type, withFinalizer, 0, dryRun) };
   }
   if ((obj.metadata.finalizers || []).length) {
     if (obj.metadata.deletionTimestamp) return { code: 200, body: obj };
@@ -150,4 +170,4 @@ function handleDeleteCollection(ctx, type) {
   ctx.sendObject(200, { kind: type.listKind, apiVersion: type.groupVersion, metadata: {}, items });
 }
 
-module.exports = { handleDelete, handleDeleteCollection, deleteOne, deleteOptions, successStatus };
+module.exports = { handleDelete, handleDeleteCollection, deleteOne, deleteOptions, successStatus, FOREGROUND, ORPHAN };

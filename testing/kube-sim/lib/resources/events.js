@@ -1,7 +1,8 @@
 'use strict';
 // The core/v1 Events a cluster records as pods start and deployments scale, so `kubectl describe`
 // and `kubectl get events` show what they would on a real cluster: the scheduler's (written through
-// events.k8s.io, hence eventTime and no source), the kubelet's and the deployment controller's.
+// events.k8s.io, hence eventTime and no source), the kubelet's, and the deployment and replica set
+// controllers'.
 
 const write = require('./write');
 const common = require('./common');
@@ -80,4 +81,12 @@ function scaled(sim, deployment, rsName, from, to) {
     message: `Scaled ${verb} replica set ${rsName} from ${from} to ${to}`, component: 'deployment-controller' }));
 }
 
-module.exports = { podStarted, podKilled, scaled };
+// The replica set controller's pod control (controller_utils.go): SuccessfulCreate,
+// SuccessfulDelete, and the Warning FailedCreate with the API's error.
+function replicaSetPod(sim, rs, reason, message) {
+  const ref = involved(rs, 'ReplicaSet', 'apps/v1');
+  record(sim, legacyEvent(rs, ref, { reason, message, component: 'replicaset-controller',
+    type: reason.startsWith('Failed') ? 'Warning' : 'Normal' }));
+}
+
+module.exports = { podStarted, podKilled, scaled, replicaSetPod };

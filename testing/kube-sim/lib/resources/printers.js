@@ -177,6 +177,21 @@ const PRINTERS = {
         labelSelectorString(d.spec && d.spec.selector)];
     },
   },
+  // printReplicaSet; the descriptions are extensions/v1beta1's, as the printer still cites them.
+  ReplicaSet: {
+    columns: [NAME,
+      col('Desired', 'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset', { type: 'integer' }),
+      col('Current', 'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset', { type: 'integer' }),
+      col('Ready', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.', { type: 'integer' }),
+      AGE, CONTAINERS, IMAGES,
+      col('Selector', 'Selector is a label query over pods that should match the replica count. If the selector is empty, it is defaulted to the labels present on the pod template. Label keys and values that must match in order to be controlled by this replica set. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', { priority: 1 })],
+    cells: (rs) => {
+      const spec = rs.spec || {};
+      const st = rs.status || {};
+      return [rs.metadata.name, spec.replicas ?? 0, st.replicas || 0, st.readyReplicas || 0, since(rs.metadata.creationTimestamp),
+        ...containerCells(spec.template && spec.template.spec), labelSelectorString(spec.selector)];
+    },
+  },
   Secret: {
     columns: [NAME, col('Type', 'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types'),
       col('Data', "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4"), AGE],

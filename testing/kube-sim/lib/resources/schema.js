@@ -90,6 +90,12 @@ const DEPLOYMENT_STATUS = struct({
   unavailableReplicas: S, terminatingReplicas: S, conditions: keyed(CONDITION, ['type']), collisionCount: S,
 });
 
+const REPLICA_SET_SPEC = struct({ replicas: S, minReadySeconds: S, selector: LABEL_SELECTOR, template: TEMPLATE });
+const REPLICA_SET_STATUS = struct({
+  replicas: S, fullyLabeledReplicas: S, readyReplicas: S, availableReplicas: S, terminatingReplicas: S,
+  observedGeneration: S, conditions: keyed(CONDITION, ['type']),
+});
+
 const POLICY_RULE = struct({ verbs: atomic(S), apiGroups: atomic(S), resources: atomic(S), resourceNames: atomic(S),
   nonResourceURLs: atomic(S) });
 const SUBJECT = struct({ kind: S, apiGroup: S, name: S, namespace: S });
@@ -100,6 +106,7 @@ const top = (fields) => struct({ kind: S, apiVersion: S, metadata: OBJECT_META, 
 const KINDS = {
   Pod: top({ spec: POD_SPEC, status: POD_STATUS }),
   Deployment: top({ spec: DEPLOYMENT_SPEC, status: DEPLOYMENT_STATUS }),
+  ReplicaSet: top({ spec: REPLICA_SET_SPEC, status: REPLICA_SET_STATUS }),
   Secret: top({ immutable: S, data: MAP, stringData: MAP, type: S }),
   ConfigMap: top({ immutable: S, data: MAP, binaryData: MAP }),
   ServiceAccount: top({ secrets: keyed(ANY, ['name']), imagePullSecrets: atomic(struct({ name: S })),

@@ -1,6 +1,6 @@
 'use strict';
-// Subresources other than the pod streams: */status, deployments/scale (autoscaling/v1 Scale),
-// pods/eviction, namespaces/finalize and serviceaccounts/token.
+// Subresources other than the pod streams: */status, deployments/scale and replicasets/scale
+// (autoscaling/v1 Scale), pods/eviction, namespaces/finalize and serviceaccounts/token.
 
 const crypto = require('node:crypto');
 const { badRequest, pathNotFound } = require('../status');
@@ -200,7 +200,8 @@ function handleSubresource(ctx, type) {
   const sub = ctx.info.subresource;
   if (!type.subresources[sub]) throw pathNotFound();
   switch (`${type.resource}/${sub}`) {
-    case 'deployments/scale': return handleScale(ctx, type);
+    case 'deployments/scale':
+    case 'replicasets/scale': return handleScale(ctx, type);
     case 'pods/eviction': return handleEviction(ctx, type);
     case 'namespaces/finalize': return handleFinalize(ctx, type);
     case 'serviceaccounts/token': return handleToken(ctx, type);

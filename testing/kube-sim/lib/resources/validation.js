@@ -124,6 +124,8 @@ function goStringMap(m) {
   return `map[string]string{${Object.keys(m || {}).sort().map((k) => `${goQuote(k)}:${goQuote(String(m[k]))}`).join(', ')}}`;
 }
 
+// ValidateDeploymentSpec and ValidateReplicaSetSpec share these rules and messages (the replica
+// set's says "deployment" too), as does apps/v1's immutable selector.
 function deploymentErrors(d, old, selectorMatches) {
   const spec = d.spec || {};
   const errs = [];
@@ -166,7 +168,8 @@ function validate(type, obj, { old = null, selectorMatches = () => true } = {}) 
   const errs = metaErrors(type, obj.metadata || {});
   switch (type.kind) {
     case 'Pod': errs.push(...podSpecErrors(obj.spec, 'spec')); break;
-    case 'Deployment': errs.push(...deploymentErrors(obj, old, selectorMatches)); break;
+    case 'Deployment':
+    case 'ReplicaSet': errs.push(...deploymentErrors(obj, old, selectorMatches)); break;
     case 'ConfigMap': errs.push(...dataKeyErrors(obj, 'data'), ...dataKeyErrors(obj, 'binaryData')); break;
     case 'Secret': errs.push(...dataKeyErrors(obj, 'data')); break;
     default:

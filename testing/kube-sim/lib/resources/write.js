@@ -16,12 +16,32 @@ const { versionAtMost } = require('../registry');
 // Kinds whose PUT creates a missing object (their strategies' AllowCreateOnUpdate).
 const CREATE_ON_UPDATE = new Set(['Event', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Node']);
 // Kinds whose registry keeps status on main-resource updates; all but nodes also reset it on create.
-const STATUS_KINDS = new Set(['Pod', 'Deployment', 'Namespace', 'Node']);
-const STATUS_RESET_ON_CREATE = new Set(['Pod', 'Deployment', 'Namespace']);
+const STATUS_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Namespace', 'Node']);
+const STATUS_RESET_ON_CREATE = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Namespace']);
 // Kinds whose metadata.generation counts spec changes; pods since 1.33 (KEP-5067).
 function countsGeneration(sim, kind) {
-  if (kind === 'Deployment') return true;
+  if (kind === 'Deployment' || kind === 'ReplicaSet') return true;
   return kind === 'Pod' && !versionAtMost(sim.emulatedVersion || '1.33', '1.32');
+}
+
+// The deployment strategy bumps generation on annotation changes too (the controller copies them
+// to the new ReplicaSet), and its status strategy resets only spec and labels, so the controller
+// records its revision annotation through deployments/status.
+const ANNOTATIONS_COUNT_GENERATION = new Set(['Deployment']);
+const STATUS_WRITES_ANNOTATIONS = new Set(['Deployment']);
+
+function generationChanged(kind, obj, old) {
+  if (JSON.stringify(obj.spec) !== JSON.stringify(old.spec)) return true;
+  if (!ANNOTATIONS_COUNT_GENERATION.has(kind)) return false;
+  const [a, b] = [obj.metadata.annotations || {}, old.metadata.annotations || {}];
+  return Object.keys(a).length !== Object.keys(b).length || Object.keys(a).some((k) => a[k] !== b[k]);
+}
+
+// A new object's status as its strategy's PrepareForCreate leaves it (JSON form: ReplicaSetStatus
+// has no omitempty on replicas).
+function resetStatus(kind) {
+  if (kind === 'Pod') return { phase: 'Pending' };
+  return kind === 'ReplicaSet' ? { replicas: 0 } : {};
 }
 const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
@@ -109,9 +129,7 @@ function resetForCreate(sim, type, obj) {
   delete meta.managedFields;
   if (countsGeneration(sim, type.kind)) meta.generation = 1;
   else delete meta.generation;
-  if (STATUS_RESET_ON_CREATE.has(type.kind)) {
-    obj.status = type.kind === 'Pod' ? { phase: 'Pending' } : {};
-  }
+  if (STATUS_RESET_ON_CREATE.has(type.kind)) obj.status = resetStatus(type.kind);
 }
 
 // Everything create does before the store: returns the object ready to persist.
@@ -155,16 +173,21 @@ function prepareUpdate(sim, type, obj, old, { manager, subresource = '', now = n
   if (type.namespaced) meta.namespace = old.metadata.namespace;
   if (subresource === 'status') {
     const status = obj.status;
+    const annotations = meta.annotations;
     Object.assign(obj, structuredClone(old), { status });
     obj.metadata = { ...structuredClone(old.metadata), resourceVersion: meta.resourceVersion };
     meta = obj.metadata;
+    if (STATUS_WRITES_ANNOTATIONS.has(type.kind)) {
+      if (annotations && Object.keys(annotations).length) meta.annotations = annotations;
+      else delete meta.annotations;
+    }
   } else if (STATUS_KINDS.has(type.kind)) {
     if (old.status !== undefined) obj.status = structuredClone(old.status);
     else delete obj.status;
     if (type.kind === 'Namespace') obj.spec = structuredClone(old.spec);
   }
   applyDefaults(type.kind, obj);
-  if (countsGeneration(sim, type.kind) && JSON.stringify(obj.spec) !== JSON.stringify(old.spec)) {
+  if (countsGeneration(sim, type.kind) && subresource !== 'status' && generationChanged(type.kind, obj, old)) {
     meta.generation = (old.metadata.generation || 1) + 1;
   }
   throwIfInvalid(type, obj, old);
