@@ -16,5 +16,12 @@ namespace http = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+namespace net {
+class TlsSocket;
+}  // namespace net
+// Client and server TLS connections. TlsSocket is its own lowest layer, with the timeout surface of
+// beast::tcp_stream, and holds no record buffers while idle (net/tls_stream.h).
+using TlsStream = net::TlsSocket;
 }  // namespace kubegate
+
+#include "net/tls_stream.h"
