@@ -2,8 +2,11 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
+#include "cli/credential.h"
+#include "cli/kubeconfig_writer.h"
 #include "config/config.h"
 #include "net/gateway_server.h"
 #include "proxy/runtime.h"
@@ -39,7 +42,7 @@ int serve(const std::string& configFlag) {
     return 1;
   }
   server.run();
-  spdlog::info(R"({{"msg":"stopped"}})");
+  spdlog::info("{}", R"({"msg":"stopped"})");
   return 0;
 }
 
@@ -68,11 +71,17 @@ int main(int argc, char** argv) {
   auto* checkCmd = app.add_subcommand("check-config", "validate the config and its TLS material, then exit");
   auto* versionCmd = app.add_subcommand("version", "print the version");
   for (auto* sub : {serveCmd, checkCmd}) sub->add_option("--config", configFlag, "config file (default: $KUBEGATE_CONFIG)");
+  kubegate::cli::CredentialOptions credentialOptions;
+  auto* credentialCmd = kubegate::cli::addCredentialCommand(app, credentialOptions);
+  kubegate::cli::KubeconfigOptions kubeconfigOptions;
+  auto* kubeconfigCmd = kubegate::cli::addKubeconfigCommand(app, kubeconfigOptions, configFlag);
   CLI11_PARSE(app, argc, argv);
   if (*versionCmd) {
     std::cout << "kubegate " << kVersion << "\n";
     return 0;
   }
+  if (*credentialCmd) return kubegate::cli::runCredential(credentialOptions, std::getenv("KUBERNETES_EXEC_INFO"));
+  if (*kubeconfigCmd) return kubegate::cli::runKubeconfig(std::move(kubeconfigOptions), configFlag);
   if (*checkCmd) return checkConfig(configFlag);
   return serve(configFlag);
 }

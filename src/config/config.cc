@@ -85,6 +85,62 @@ Limits parseLimits(const YAML::Node& n) {
   return l;
 }
 
+std::vector<std::string> strings(const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> out;
+  if (!node) return out;
+  if (!node.IsSequence()) fail(path, "must be a list");
+  for (std::size_t i = 0; i < node.size(); ++i) out.push_back(str(node[i], path + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+OidcIssuer parseIssuer(const YAML::Node& n, const std::string& path) {
+  rejectUnknown(n, path, {"issuer", "caFile", "audiences", "usernameClaim", "usernamePrefix", "groupsClaim", "groupsPrefix",
+                          "requiredClaims", "algorithms", "acceptedTypes", "clockSkew", "maxTokenBytes", "maxLifetime",
+                          "jwksMaxStale", "jwksMinRefreshInterval"});
+  OidcIssuer o;
+  o.issuer = str(n["issuer"], path + ".issuer");
+  if (o.issuer.rfind("https://", 0) != 0) fail(path + ".issuer", "must be an https:// URL");
+  o.caFile = str(n["caFile"], path + ".caFile");
+  o.audiences = strings(n["audiences"], path + ".audiences");
+  if (o.audiences.empty()) fail(path + ".audiences", "needs at least one accepted audience");
+  o.usernameClaim = str(n["usernameClaim"], path + ".usernameClaim", o.usernameClaim);
+  o.usernamePrefix = str(n["usernamePrefix"], path + ".usernamePrefix");
+  o.groupsClaim = str(n["groupsClaim"], path + ".groupsClaim");
+  o.groupsPrefix = str(n["groupsPrefix"], path + ".groupsPrefix");
+  if (const auto rc = n["requiredClaims"]) {
+    if (!rc.IsMap()) fail(path + ".requiredClaims", "must be a mapping of claim to value");
+    for (const auto& item : rc) o.requiredClaims.emplace_back(item.first.as<std::string>(), item.second.as<std::string>());
+  }
+  if (n["algorithms"]) o.algorithms = strings(n["algorithms"], path + ".algorithms");
+  static const std::set<std::string> kAllowed = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"};
+  for (const auto& a : o.algorithms) {
+    if (!kAllowed.count(a)) fail(path + ".algorithms", "unsupported algorithm " + a + " (never none or HS*)");
+  }
+  o.acceptedTypes = strings(n["acceptedTypes"], path + ".acceptedTypes");
+  o.clockSkew = n["clockSkew"] ? duration(n["clockSkew"], path + ".clockSkew", o.clockSkew) : o.clockSkew;
+  o.maxTokenBytes = size(n["maxTokenBytes"], path + ".maxTokenBytes", o.maxTokenBytes);
+  o.maxLifetime = duration(n["maxLifetime"], path + ".maxLifetime", o.maxLifetime);
+  o.jwksMaxStale = duration(n["jwksMaxStale"], path + ".jwksMaxStale", o.jwksMaxStale);
+  o.jwksMinRefreshInterval = duration(n["jwksMinRefreshInterval"], path + ".jwksMinRefreshInterval", o.jwksMinRefreshInterval);
+  return o;
+}
+
+Authentication parseAuthentication(const YAML::Node& n) {
+  Authentication a;
+  if (!n) return a;
+  rejectUnknown(n, "authentication", {"oidc", "sessionExpiryGrace"});
+  if (const auto oidc = n["oidc"]) {
+    if (!oidc.IsSequence()) fail("authentication.oidc", "must be a list of issuers");
+    for (std::size_t i = 0; i < oidc.size(); ++i) a.oidc.push_back(parseIssuer(oidc[i], "authentication.oidc[" + std::to_string(i) + "]"));
+  }
+  if (n["sessionExpiryGrace"]) {
+    auto grace = parseDuration(n["sessionExpiryGrace"].as<std::string>());
+    if (!grace || grace->count() < 0) fail("authentication.sessionExpiryGrace", "must be a duration such as 0s or 30s");
+    a.sessionExpiryGrace = *grace;
+  }
+  return a;
+}
+
 Cluster parseCluster(const YAML::Node& n, const std::string& path) {
   rejectUnknown(n, path, {"name", "server", "caFile", "insecureSkipTLSVerify", "credentials", "impersonate"});
   Cluster c;
@@ -149,7 +205,8 @@ Config parseConfig(const std::string& yamlText) {
     throw ConfigError(std::string("config is not valid YAML: ") + e.what());
   }
   Config cfg;
-  rejectUnknown(root, "", {"listen", "tls", "admin", "workers", "limits", "clusters", "drainTimeout", "logLevel"});
+  rejectUnknown(root, "", {"listen", "tls", "authentication", "admin", "workers", "limits", "clusters", "drainTimeout",
+                           "logLevel"});
   cfg.listen = str(root["listen"], "listen", cfg.listen);
   checkListen(cfg.listen, "listen");
   const auto tls = root["tls"];
@@ -159,6 +216,7 @@ Config parseConfig(const std::string& yamlText) {
   cfg.tls.keyFile = str(tls["keyFile"], "tls.keyFile");
   cfg.tls.clientCaFile = str(tls["clientCAFile"], "tls.clientCAFile");
   if (cfg.tls.certFile.empty() || cfg.tls.keyFile.empty()) fail("tls", "certFile and keyFile are required");
+  cfg.authentication = parseAuthentication(root["authentication"]);
   if (const auto admin = root["admin"]) {
     rejectUnknown(admin, "admin", {"listen"});
     cfg.admin.listen = str(admin["listen"], "admin.listen");

@@ -50,6 +50,30 @@ struct Cluster {
   bool impersonate = true;
 };
 
+// One OpenID Connect issuer whose tokens authenticate agents (docs/configuration.md).
+struct OidcIssuer {
+  std::string issuer;  // exact `iss`; discovery at <issuer>/.well-known/openid-configuration
+  std::string caFile;  // CA bundle for the issuer's HTTPS; empty: the system's
+  std::vector<std::string> audiences;
+  std::string usernameClaim = "sub";
+  std::string usernamePrefix;
+  std::string groupsClaim;  // dot path; empty: no groups
+  std::string groupsPrefix;
+  std::vector<std::pair<std::string, std::string>> requiredClaims;
+  std::vector<std::string> algorithms = {"RS256", "ES256"};
+  std::vector<std::string> acceptedTypes;  // empty: any typ (or none)
+  Seconds clockSkew{60};
+  std::size_t maxTokenBytes = 16 * 1024;
+  Seconds maxLifetime{24 * 3600};
+  Seconds jwksMaxStale{3600};          // keys stay usable this long past their max-age while the IdP is down
+  Seconds jwksMinRefreshInterval{10};  // unknown-kid refreshes at most this often
+};
+
+struct Authentication {
+  std::vector<OidcIssuer> oidc;
+  Seconds sessionExpiryGrace{0};  // open streams live this long past their token's expiry
+};
+
 struct Admin {
   std::string listen;  // empty: no admin listener
 };
@@ -57,6 +81,7 @@ struct Admin {
 struct Config {
   std::string listen = "127.0.0.1:8443";
   TlsServer tls;
+  Authentication authentication;
   Admin admin;
   unsigned workers = 0;  // 0: one per core
   Limits limits;

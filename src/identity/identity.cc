@@ -9,7 +9,8 @@ boost::system::result<Identity, k8s::GatewayError> AuthenticatorChain::authentic
     if (*result) return std::move(**result);
   }
   return k8s::makeError(k8s::ErrorKind::Unauthorized,
-                        "Unauthorized: present a client certificate issued by the gateway's client CA");
+                        "Unauthorized: send a bearer token from a trusted identity provider, or a client certificate "
+                        "issued by the gateway's client CA");
 }
 
 boost::system::result<std::optional<Identity>, k8s::GatewayError> ClientCertAuthenticator::authenticate(

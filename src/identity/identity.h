@@ -2,6 +2,7 @@
 // client sends in a header can.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,10 +15,16 @@
 namespace kubegate::identity {
 
 struct Identity {
-  std::string authenticator;  // "x509", later "oidc"
+  std::string authenticator;  // "x509" or "oidc"
   std::string username;
   std::vector<std::string> groups;
+  std::string issuer;   // oidc: the token's iss
+  std::string subject;  // oidc: the token's sub
+  std::string tokenId;  // oidc: jti, when present
+  // When the credential stops being valid; the session and its open streams end then.
+  std::optional<std::chrono::system_clock::time_point> expiry;
   std::string sessionId;  // the gateway session this request belongs to
+  std::string purpose;    // what the agent says the session is for (policy can match on it)
 };
 
 // What an authenticator sees of a request. Connection-level facts (the verified client certificate)

@@ -56,6 +56,9 @@ class Worker {
       auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       if (ec) continue;
+      // Responses go out as a header and body pieces; waiting for the client's delayed ACK before
+      // the last small piece would add ~40 ms to every response on a kept-alive connection.
+      socket.set_option(tcp::no_delay(true), ec);
       const auto id = nextId_++;
       open_.fetch_add(1);
       asio::co_spawn(io_,
@@ -105,9 +108,10 @@ void GatewayServer::start() {
   admin_ = std::make_unique<Admin>();
   if (!rt->config.admin.listen.empty()) {
     admin_->server = std::make_unique<admin::AdminServer>(control_.get_executor(), parseEndpoint(rt->config.admin.listen),
-                                                          [this] { return !draining(); });
+                                                          [this] { return !draining() && runtime()->identityReady(); });
     admin_->server->start();
   }
+  rt->startBackground(control_.get_executor());
   watchSignals();
   spdlog::info(R"({{"msg":"listening","address":"{}","port":{},"workers":{},"adminPort":{}}})",
                ep.address().to_string(), listenPort_, count, adminPort());
@@ -145,11 +149,14 @@ bool GatewayServer::reload() {
     auto cfg = config::loadConfigFile(configPath_);
     const auto current = runtime();
     if (cfg.listen != current->config.listen || cfg.admin.listen != current->config.admin.listen) {
-      spdlog::warn(R"({{"msg":"reload: listen addresses change only on restart; keeping the old ones"}})");
+      spdlog::warn("{}", R"({"msg":"reload: listen addresses change only on restart; keeping the old ones"})");
       cfg.listen = current->config.listen;
       cfg.admin.listen = current->config.admin.listen;
     }
-    runtime_.store(proxy::buildRuntime(std::move(cfg), ++generation_));
+    auto next = proxy::buildRuntime(std::move(cfg), generation_ + 1);
+    next->startBackground(control_.get_executor());
+    ++generation_;
+    runtime_.exchange(std::move(next))->stopBackground();
     for (auto& w : workers_) w->clearPool();
     admin::metrics().configReload(true);
     spdlog::info(R"({{"msg":"config reloaded","generation":{}}})", generation_);
@@ -183,6 +190,7 @@ void GatewayServer::beginDrain() {
 
 void GatewayServer::finishDrain() {
   for (auto& w : workers_) w->cutAll();
+  runtime()->stopBackground();
   if (admin_ && admin_->server) admin_->server->stop();
   // Give the workers a moment to close what was cut, then stop everything.
   drainTimer_.expires_after(std::chrono::milliseconds(200));

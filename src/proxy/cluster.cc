@@ -11,9 +11,13 @@
 namespace kubegate::proxy {
 
 std::string TokenFile::current() {
+  // Rotation is noticed within a second; checking the file on every request would cost a stat each.
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  if (!token_.empty() && now < nextCheck_) return token_;
+  nextCheck_ = now + std::chrono::seconds(1);
   std::error_code ec;
   const auto mtime = std::filesystem::last_write_time(path_, ec);
-  std::lock_guard lock(mutex_);
   if (ec) return token_;  // keep the last good token through a rotation's brief absence
   if (mtime != loadedAt_ || token_.empty()) {
     std::ifstream in(path_);

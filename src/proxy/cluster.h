@@ -2,6 +2,7 @@
 // gateway presents to it. Built from config on the control plane; shared read-only by all workers.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@ class TokenFile {
   std::string path_;
   std::mutex mutex_;
   std::filesystem::file_time_type loadedAt_{};
+  std::chrono::steady_clock::time_point nextCheck_{};
   std::string token_;
 };
 

@@ -91,22 +91,76 @@ asio::awaitable<void> lingerClose(TlsStream& stream) {
 
 struct Routed {
   ClusterPtr cluster;
-  std::string prefix;
-  std::string upstreamPath;
+  std::string prefix;        // what the client sees before the API path (re-added to Location)
+  std::string upstreamPath;  // what the cluster sees
+  std::string purpose;       // from /clusters/<name>/purpose/<purpose>/..., when present
 };
+
+// 1-63 characters of [a-z0-9-]: it travels into logs, records and policy, never as free text.
+bool validPurpose(std::string_view p) {
+  if (p.empty() || p.size() > 63) return false;
+  for (char c : p) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
 
 http_hygiene::Result<Routed> route(const Runtime& rt, const std::string& path) {
   if (!path.starts_with(kClusterPrefix)) {
     return makeError(ErrorKind::NotFound, "kubegate serves clusters at /clusters/<name>; point the kubeconfig server there");
   }
-  const auto rest = std::string_view(path).substr(kClusterPrefix.size());
+  auto rest = std::string_view(path).substr(kClusterPrefix.size());
   const auto slash = rest.find('/');
   const auto name = rest.substr(0, slash);
   auto it = rt.clusters.find(name);
   if (it == rt.clusters.end()) return makeError(ErrorKind::NotFound, "no cluster named \"" + std::string(name) + "\" behind this gateway");
-  Routed r{it->second, std::string(kClusterPrefix) + std::string(name), "/"};
-  if (slash != std::string_view::npos) r.upstreamPath = std::string(rest.substr(slash));
+  Routed r{it->second, std::string(kClusterPrefix) + std::string(name), "/", ""};
+  rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
+  // A kubeconfig cannot add headers, so an agent may name its purpose in the server URL instead.
+  constexpr std::string_view kPurpose = "/purpose/";
+  if (rest.starts_with(kPurpose)) {
+    const auto after = rest.substr(kPurpose.size());
+    const auto end = after.find('/');
+    r.purpose = std::string(after.substr(0, end));
+    if (!validPurpose(r.purpose)) return makeError(ErrorKind::BadRequest, "a purpose is 1 to 63 characters of a-z, 0-9 and '-'");
+    r.prefix += std::string(kPurpose) + r.purpose;
+    rest = end == std::string_view::npos ? std::string_view{} : after.substr(end);
+  }
+  if (!rest.empty()) r.upstreamPath = std::string(rest);
   return r;
+}
+
+// The session's purpose: the Kubegate-Purpose header, or the one in the server URL; both must agree.
+http_hygiene::Result<std::string> sessionPurpose(const http_io::InboundRequest& in, const std::string& fromPath) {
+  const auto header = in.message.find("Kubegate-Purpose");
+  if (header == in.message.end()) return fromPath;
+  const std::string value(header->value());
+  if (!validPurpose(value)) return makeError(ErrorKind::BadRequest, "a purpose is 1 to 63 characters of a-z, 0-9 and '-'");
+  if (!fromPath.empty() && fromPath != value) return makeError(ErrorKind::BadRequest, "the purpose in the header and in the URL differ");
+  return value;
+}
+
+// The connection's credentials plus this request's bearer token. One Authorization header at
+// most, and only the Bearer scheme: anything else is refused rather than ignored.
+http_hygiene::Result<identity::Credentials> requestCredentials(const http_io::InboundRequest& in,
+                                                               const identity::Credentials& connection) {
+  identity::Credentials c = connection;
+  const auto range = in.message.equal_range(http::field::authorization);
+  if (range.first == range.second) return c;
+  if (std::next(range.first) != range.second) return makeError(ErrorKind::Unauthorized, "Unauthorized: more than one Authorization header");
+  const std::string_view value = range.first->value();
+  const auto space = value.find(' ');
+  std::string scheme(value.substr(0, space));
+  for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme != "bearer" || space == std::string_view::npos) {
+    return makeError(ErrorKind::Unauthorized, "Unauthorized: only Bearer tokens are accepted in Authorization");
+  }
+  auto token = value.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty()) return makeError(ErrorKind::Unauthorized, "Unauthorized: empty bearer token");
+  c.bearerToken = std::string(token);
+  return c;
 }
 
 // Upgrades are only for the streaming subresources; anything else (h2c, a WebSocket to a secret)
@@ -165,11 +219,20 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   auto info = k8s::classify(in.message.method_string(), routed->upstreamPath, in.target.query);
   if (!info) co_return co_await refuse(stream, clientKeepAlive, timeout, info.error());
   if (auto ok = checkUpgrade(in, *info); !ok) co_return co_await refuse(stream, clientKeepAlive, timeout, ok.error());
-  auto id = rt->authenticators.authenticate(creds);
+  auto requestCreds = requestCredentials(in, creds);
+  if (!requestCreds) co_return co_await refuse(stream, clientKeepAlive, timeout, requestCreds.error());
+  auto id = rt->authenticators.authenticate(*requestCreds);
   if (!id) co_return co_await refuse(stream, clientKeepAlive, timeout, id.error());
   id->sessionId = sessionId;
+  auto purpose = sessionPurpose(in, routed->purpose);
+  if (!purpose) co_return co_await refuse(stream, clientKeepAlive, timeout, purpose.error());
+  id->purpose = std::move(*purpose);
 
   RequestScope scope{routed->cluster, routed->prefix, routed->upstreamPath, std::move(*id), clientAddress, std::move(*info)};
+  if (scope.identity.expiry) {
+    const auto left = *scope.identity.expiry - std::chrono::system_clock::now() + rt->config.authentication.sessionExpiryGrace;
+    scope.sessionDeadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+  }
   host.requestStarted();
   // Not a conditional expression: GCC 12 destroys temporaries of a co_await inside ?: twice.
   ForwardOutcome out;

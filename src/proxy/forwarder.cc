@@ -2,6 +2,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 #include <openssl/ssl.h>
 
@@ -13,6 +14,39 @@ using k8s::makeError;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kRelayChunk = 32 * 1024;  // bounds the memory a flowing stream holds at once
 
+// A relay buffer from the worker's free list: responses follow each other on a worker, so the
+// same few buffers serve them all instead of an allocation per response.
+class RelayChunk {
+ public:
+  RelayChunk() = default;
+  RelayChunk(const RelayChunk&) = delete;
+  RelayChunk& operator=(const RelayChunk&) = delete;
+  ~RelayChunk() { release(); }
+  void acquire() {
+    if (data_) return;
+    if (freeList().empty()) {
+      data_ = std::make_unique<char[]>(kRelayChunk);
+    } else {
+      data_ = std::move(freeList().back());
+      freeList().pop_back();
+    }
+  }
+  void release() {
+    if (!data_) return;
+    if (freeList().size() < kMaxFreeChunks) freeList().push_back(std::move(data_));
+    data_.reset();
+  }
+  char* get() const { return data_.get(); }
+
+ private:
+  static constexpr std::size_t kMaxFreeChunks = 16;
+  static std::vector<std::unique_ptr<char[]>>& freeList() {
+    thread_local std::vector<std::unique_ptr<char[]>> list;
+    return list;
+  }
+  std::unique_ptr<char[]> data_;
+};
+
 // Whether the TLS layer already holds bytes (decrypted, or records waiting in its input BIO) that
 // a read would return without the socket becoming readable again.
 bool tlsHasBufferedInput(TlsStream& stream) {
@@ -21,7 +55,7 @@ bool tlsHasBufferedInput(TlsStream& stream) {
 }
 
 // Waits until the socket has bytes to read, or the idle limit passes (false).
-asio::awaitable<bool> awaitReadable(beast::tcp_stream& stream, std::chrono::seconds idleLimit) {
+asio::awaitable<bool> awaitReadable(TlsStream& stream, std::chrono::seconds idleLimit) {
   using namespace asio::experimental::awaitable_operators;
   asio::steady_timer deadline(co_await asio::this_coro::executor, idleLimit);
   auto result = co_await (stream.socket().async_wait(tcp::socket::wait_read, kAsTuple) ||
@@ -90,6 +124,12 @@ asio::awaitable<void> stopWatching(TlsStream& downstream, ClientWatch& watch) {
 }
 
 }  // namespace
+
+std::chrono::seconds RequestScope::secondsLeft() const {
+  if (sessionDeadline == std::chrono::steady_clock::time_point::max()) return std::chrono::seconds::max();
+  const auto left = std::chrono::ceil<std::chrono::seconds>(sessionDeadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::seconds(0));
+}
 
 http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(const http_io::InboundRequest& in,
                                                                             const RequestScope& scope) {
@@ -179,22 +219,30 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
   if (headEc) { out.keepDownstream = false; co_return out; }
   out.responseStarted = true;
 
-  std::unique_ptr<char[]> chunk;
+  const bool longRunning = k8s::isLongRunning(scope.info);
+  RelayChunk chunk;
   while (!parser.is_done()) {
-    // A quiet stream (an idle watch) holds no relay memory while it waits: the chunk goes back and
-    // the gateway waits for the socket to become readable before taking one again.
-    if (upstream.buffer.size() == 0 && !tlsHasBufferedInput(upstream.stream)) {
-      chunk.reset();
+    // A quiet long-running stream (an idle watch) holds no relay memory while it waits: the chunk
+    // goes back and the gateway waits for the socket to become readable before taking one again.
+    if (longRunning && upstream.buffer.size() == 0 && !tlsHasBufferedInput(upstream.stream)) {
+      chunk.release();
       upstream.buffer.shrink_to_fit();
-      if (!co_await awaitReadable(up, limits.streamIdleTimeout)) { out.keepDownstream = false; break; }
+      const auto wait = std::min(limits.streamIdleTimeout, scope.secondsLeft());
+      if (!co_await awaitReadable(up, wait)) { out.keepDownstream = false; break; }
     }
-    if (!chunk) chunk = std::make_unique<char[]>(kRelayChunk);
+    // The credential this stream was opened with has run out: the stream ends with it.
+    if (std::chrono::steady_clock::now() >= scope.sessionDeadline) { out.keepDownstream = false; break; }
+    chunk.acquire();
     parser.get().body().data = chunk.get();
     parser.get().body().size = kRelayChunk;
-    up.expires_after(limits.streamIdleTimeout);
-    auto [readEc, readN] = co_await http::async_read(upstream.stream, upstream.buffer, parser, kAsTuple);
+    // A stream may not outlive its credential; bytes of framing left in the buffer (a chunk's CRLF)
+    // can skip the readiness wait above, so the read itself carries the session deadline too.
+    up.expires_after(std::min(limits.streamIdleTimeout, scope.secondsLeft()));
+    // read_some, not read: a watch event must go out as soon as it arrives, not once 32 KiB have.
+    auto [readEc, readN] = co_await http::async_read_some(upstream.stream, upstream.buffer, parser, kAsTuple);
     if (readEc && readEc != http::error::need_buffer) { out.keepDownstream = false; break; }
     const std::size_t got = kRelayChunk - parser.get().body().size;
+    if (got == 0 && !parser.is_done()) continue;  // framing only (a chunk header): nothing to send yet
     out.bytesOut += got;
     res.body().data = chunk.get();
     res.body().size = got;
@@ -243,12 +291,19 @@ asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, beast::fla
       if (retry) continue;
       co_return ForwardOutcome{.error = upstreamError(scope, readEc)};
     }
-    ClientWatch watch{asio::steady_timer(co_await asio::this_coro::executor)};
-    asio::co_spawn(co_await asio::this_coro::executor, watchClient(downstream, downstreamBuffer, conn->stream, watch),
-                   asio::detached);
-    auto out = co_await relayResponse(downstream, *conn, parser, in, scope, limits);
-    co_await stopWatching(downstream, watch);
-    if (watch.clientGone) out.keepDownstream = false;
+    // Only long-running responses (watches, log follows) can outlive their client by much; the
+    // watch costs a coroutine and a timer, so ordinary responses go without.
+    ForwardOutcome out;
+    if (k8s::isLongRunning(scope.info)) {
+      ClientWatch watch{asio::steady_timer(co_await asio::this_coro::executor)};
+      asio::co_spawn(co_await asio::this_coro::executor, watchClient(downstream, downstreamBuffer, conn->stream, watch),
+                     asio::detached);
+      out = co_await relayResponse(downstream, *conn, parser, in, scope, limits);
+      co_await stopWatching(downstream, watch);
+      if (watch.clientGone) out.keepDownstream = false;
+    } else {
+      out = co_await relayResponse(downstream, *conn, parser, in, scope, limits);
+    }
     out.bytesIn = in.message.body().size();
     if (parser.is_done() && parser.get().keep_alive()) pool.release(scope.cluster, std::move(conn));
     co_return out;

@@ -24,6 +24,10 @@ struct RequestScope {
   identity::Identity identity;
   std::string clientAddress;
   k8s::RequestInfo info;
+  // When the session's credential (plus grace) runs out: streams still open then are closed.
+  std::chrono::steady_clock::time_point sessionDeadline = std::chrono::steady_clock::time_point::max();
+
+  std::chrono::seconds secondsLeft() const;  // until sessionDeadline, at least 0
 };
 
 struct ForwardOutcome {

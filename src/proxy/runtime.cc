@@ -48,9 +48,30 @@ RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
     }
     rt->clusters.emplace(c.name, std::make_shared<Cluster>(c));
   }
+  // A bearer token, when sent, decides alone: a bad token is refused even with a good certificate.
+  for (const auto& issuer : cfg.authentication.oidc) {
+    rt->issuerKeys.push_back(std::make_shared<identity::IssuerKeyCache>(issuer));
+  }
+  if (!rt->issuerKeys.empty()) rt->authenticators.add(std::make_unique<identity::OidcAuthenticator>(rt->issuerKeys));
   rt->authenticators.add(std::make_unique<identity::ClientCertAuthenticator>());
   rt->config = std::move(cfg);
   return rt;
+}
+
+void Runtime::startBackground(asio::any_io_executor control) const {
+  for (const auto& keys : issuerKeys) keys->start(control);
+}
+
+bool Runtime::identityReady() const {
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& keys : issuerKeys) {
+    if (!keys->keys(now)) return false;
+  }
+  return true;
+}
+
+void Runtime::stopBackground() const {
+  for (const auto& keys : issuerKeys) keys->stop();
 }
 
 }  // namespace kubegate::proxy

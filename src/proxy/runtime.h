@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "identity/identity.h"
+#include "identity/oidc_authenticator.h"
 #include "net/asio.h"
 #include "proxy/cluster.h"
 
@@ -20,7 +21,14 @@ struct Runtime {
   std::map<std::string, ClusterPtr, std::less<>> clusters;
   std::shared_ptr<ssl::context> serverTls;
   identity::AuthenticatorChain authenticators;
+  std::vector<std::shared_ptr<identity::IssuerKeyCache>> issuerKeys;
   std::uint64_t generation = 0;
+
+  // Starts (and stops) the background work this generation owns: OIDC key refreshes.
+  void startBackground(asio::any_io_executor control) const;
+  void stopBackground() const;
+  // Whether every OIDC issuer has usable keys (readiness: before that, tokens cannot verify).
+  bool identityReady() const;
 };
 
 using RuntimePtr = std::shared_ptr<const Runtime>;

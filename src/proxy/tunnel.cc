@@ -56,7 +56,7 @@ asio::awaitable<void> watch(TunnelState& state, TunnelLimits limits) {
   while (!state.finished) {
     const auto now = Clock::now();
     const auto idleDeadline = state.lastActivity + limits.idle;
-    const auto hardDeadline = started + limits.maxDuration;
+    const auto hardDeadline = std::min(started + limits.maxDuration, limits.sessionDeadline);
     if (now >= idleDeadline || now >= hardDeadline) break;
     state.watchdog.expires_at(std::min(idleDeadline, hardDeadline));
     co_await state.watchdog.async_wait(kAsTuple);
@@ -126,7 +126,7 @@ asio::awaitable<ForwardOutcome> forwardUpgrade(TlsStream& downstream, beast::fla
   TunnelState state{downstream, conn->stream, asio::steady_timer(co_await asio::this_coro::executor)};
   co_await (copyStream(downstream, conn->stream, state, state.bytesUp) &&
             copyStream(conn->stream, downstream, state, state.bytesDown) &&
-            watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration}));
+            watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration, scope.sessionDeadline}));
   admin::metrics().tunnelClosed(scope.cluster->name());
   out.bytesIn = state.bytesUp;
   out.bytesOut = state.bytesDown;

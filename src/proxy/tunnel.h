@@ -10,6 +10,7 @@ namespace kubegate::proxy {
 struct TunnelLimits {
   std::chrono::seconds idle;         // no byte in either direction
   std::chrono::seconds maxDuration;  // absolute
+  std::chrono::steady_clock::time_point sessionDeadline;  // the credential's end (plus grace)
 };
 
 // Returns after the tunnel has ended, or after a refused upgrade has been relayed.

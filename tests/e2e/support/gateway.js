@@ -49,7 +49,7 @@ function b64(file) {
 }
 
 // Starts kube-sim (unless given) and kubegate in front of it as cluster `demo`.
-async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '' } = {}) {
+async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '', extraAuth = '' } = {}) {
   if (!fs.existsSync(KUBEGATE)) throw new Error(`${KUBEGATE} is not built (cmake --build build)`);
   const ownSim = !sim;
   if (!sim) sim = await startSim({ emulatedVersion });
@@ -65,6 +65,7 @@ admin: {listen: 127.0.0.1:0}
 workers: 2
 drainTimeout: 5s
 ${limits}
+${extraAuth}
 clusters:
   - name: demo
     server: ${sim.url}
