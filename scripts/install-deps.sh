@@ -38,4 +38,11 @@ install_npm() {
   fi
 }
 install_npm testing/kube-sim
+# kubernetes-mcp-server ships its binary as per-platform optional packages, which npm 11 leaves
+# out of a lock file made on one platform (npm ci then refuses the lock), so it is pinned here.
+mcp=testing/kube-sim/node_modules/.bin/kubernetes-mcp-server
+if [ ! -x "$mcp" ]; then
+  echo "install-deps: npm install kubernetes-mcp-server@0.0.67"
+  (cd testing/kube-sim && npm install --no-save --no-audit --no-fund --loglevel=error kubernetes-mcp-server@0.0.67)
+fi
 install_npm testing/idp
