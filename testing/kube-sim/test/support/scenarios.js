@@ -444,6 +444,8 @@ const TMP = escapeRe(os.tmpdir());
 // What legitimately differs between two runs of a scenario, in the order it is replaced (longer
 // shapes first, so a timestamp is not half-eaten by the age rule).
 const RULES = [
+  // kubectl's own client-side log line when a frame beats its stream set-up; timing, not output.
+  [/^E\d{4} [\d:.]+\s+\d+ websocket\.go:\d+\] Unknown stream id \d+, discarding message\n/gm, ''],
   [new RegExp(`${TMP}/kube-sim-[\\w.-]+`, 'g'), '<tmp>'],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>'],
   [/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})/g, '<time>'],
