@@ -120,8 +120,7 @@ void TlsCore::setDeadline(Clock::time_point deadline) {
   timedOut = false;
   if (!hasDeadline()) {
     // No timer work left behind: an armed wait would keep the io_context busy until it fired.
-    if (timerArmed_) timer_.cancel();
-    timerArmed_ = false;
+    stopTimer();
     return;
   }
   // A wait that fires earlier finds the later deadline and re-arms: the usual pattern (pushing the
@@ -300,6 +299,12 @@ void TlsCore::closeSocket() {
   socket.close(ignored);
 }
 
+void TlsCore::stopTimer() {
+  deadline_ = Clock::time_point::max();
+  if (timerArmed_) timer_.cancel();
+  timerArmed_ = false;
+}
+
 void TlsCore::setVerifyCallback(std::unique_ptr<VerifyCallbackBase> callback, error_code& ec) {
   if (SSL_set_ex_data(ssl, verifyIndex(), callback.get()) != 1) {
     ec = sslError(ERR_get_error());
@@ -418,7 +423,7 @@ void TlsSocket::cancel() {
 
 void TlsSocket::close() {
   core_->closeSocket();
-  core_->setDeadline(std::chrono::steady_clock::time_point::max());
+  core_->stopTimer();
 }
 
 void TlsSocket::set_verify_mode(ssl::verify_mode mode) {

@@ -32,9 +32,11 @@
 // refused SSL_write never needs to read; a write that still gets WANT_READ waits for readability,
 // which is correct but could leave a parked read asleep on data the write pulled in.
 //
-// Timeouts behave as in beast::basic_stream: one deadline per stream (one steady_timer); when it
-// passes with an operation pending the socket is cancelled and the operations complete with
-// beast::error::timeout; an operation started after the deadline fails at once with it.
+// Timeouts are reported as beast::basic_stream reports them: when the deadline passes with an
+// operation pending it completes with beast::error::timeout, and an operation started after the
+// deadline fails at once with it. There is one deadline per stream (one steady_timer) for reads
+// and writes alike, including ones already pending when it is moved; and at the deadline the
+// socket is cancelled, not closed, so after a new expires_after the connection can carry on.
 //
 // Errors: asio::error::eof on close_notify, ssl::error::stream_truncated when the peer closes
 // without one, OpenSSL errors in asio's ssl category, socket errors in the system category. No
@@ -121,6 +123,9 @@ class TlsCore : public std::enable_shared_from_this<TlsCore> {
   // A new TCP connection (async_connect): forget the previous one's I/O state.
   void resetConnection();
   void closeSocket();
+  // Drops the deadline's pending wait (closing, destruction) without touching the timed-out state
+  // operations still to complete will report.
+  void stopTimer();
   void setVerifyCallback(std::unique_ptr<VerifyCallbackBase> callback, error_code& ec);
 
   // The BIO's entry points: bytes read, 0 at end of stream, kRetry, or -1 on error.
