@@ -1,5 +1,7 @@
 #include "identity/oidc_authenticator.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -31,6 +33,8 @@ std::chrono::seconds freshness(const net::HttpsResponse& res) {
     return kDefaultFresh;
   }
 }
+
+bool isReserved(std::string_view name) { return name.starts_with("system:"); }
 
 jwt::IssuerPolicy policyFor(const config::OidcIssuer& c) {
   jwt::IssuerPolicy p;
@@ -166,6 +170,12 @@ boost::system::result<std::optional<Identity>, k8s::GatewayError> OidcAuthentica
     }
     verified = std::make_shared<const jwt::VerifiedToken>(std::move(*result));
     cache_.insert(digest, verified, now);
+  }
+  // The system: namespace is the cluster's own (system:masters, system:nodes, service accounts). An
+  // IdP name landing there would impersonate a built-in identity, so it is refused, not passed on.
+  if (isReserved(verified->username) ||
+      std::any_of(verified->groups.begin(), verified->groups.end(), [](const auto& g) { return isReserved(g); })) {
+    return unauthorized("Unauthorized: the token names a reserved system: user or group; set a usernamePrefix or groupsPrefix");
   }
   Identity id;
   id.authenticator = "oidc";

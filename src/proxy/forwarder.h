@@ -40,8 +40,9 @@ struct ForwardOutcome {
 };
 
 // The upstream request: method, canonical target, forwardable headers, the gateway's own identity
-// and framing. Fails when identity values cannot be carried in a header safely.
-http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(const http_io::InboundRequest& in,
+// and framing. Takes the body out of `in`. Fails when identity values cannot be carried in a header
+// safely.
+http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(http_io::InboundRequest& in,
                                                                             const RequestScope& scope);
 
 // Forwards an ordinary request and streams the response to the client. While the response streams,

@@ -120,6 +120,10 @@ test('every forged or foreign token gets 401 and reaches nothing', async () => {
     assert.ok(!status.message.includes(token.slice(0, 20)), `${name}: the message does not echo the token`);
     assert.deepEqual(reached(marker), [], `${name} reached the cluster`);
   }
+  const masters = await idp.mintToken('demo-agent', { groups: ['agents', 'system:masters'] });
+  assert.equal((await request('/api/v1/namespaces/staging/pods?m=reserved-group', masters.accessToken)).status, 401,
+    'a genuine token naming a system: group is refused');
+  assert.deepEqual(reached('m=reserved-group'), []);
   const basic = await request('/api/v1/namespaces/staging/pods?m=basic-auth', null, { headers: { Authorization: 'Basic YTpi' } });
   assert.equal(basic.status, 401);
 });
