@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include <unistd.h>
+
 #include "admin/admin_server.h"
 #include "admin/metrics.h"
 
@@ -25,13 +27,22 @@ class Worker {
  public:
   Worker(GatewayServer& server, std::size_t poolSize) : server_(server), pool_(io_.get_executor(), poolSize), acceptor_(io_) {}
 
+  // The first worker opens the listening socket; the others accept on a duplicate of it, so a
+  // connection goes to whichever worker is free to accept it first. SO_REUSEPORT would give each
+  // worker its own queue, filled by a hash of the client's address and port: with a few dozen
+  // connections one worker routinely gets half again as many as the other and becomes the
+  // bottleneck while its peer idles.
   void listen(const tcp::endpoint& ep) {
     acceptor_.open(ep.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    const int one = 1;
-    ::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     acceptor_.bind(ep);
     acceptor_.listen(asio::socket_base::max_listen_connections);
+    asio::co_spawn(io_, acceptLoop(), asio::detached);
+  }
+  void shareListener(Worker& first) {
+    const int fd = ::dup(first.acceptor_.native_handle());
+    if (fd < 0) throw boost::system::system_error(error_code(errno, asio::error::get_system_category()), "dup");
+    acceptor_.assign(first.acceptor_.local_endpoint().protocol(), fd);
     asio::co_spawn(io_, acceptLoop(), asio::detached);
   }
 
@@ -99,9 +110,12 @@ void GatewayServer::start() {
   auto ep = parseEndpoint(rt->config.listen);
   for (unsigned i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(*this, rt->config.limits.upstreamPoolSize);
-    worker->listen(ep);
-    // Port 0 picks a free port once; the other workers share it through SO_REUSEPORT.
-    if (i == 0) ep.port(worker->port());
+    if (i == 0) {
+      worker->listen(ep);
+      ep.port(worker->port());  // port 0 picks a free port
+    } else {
+      worker->shareListener(*workers_.front());
+    }
     workers_.push_back(std::move(worker));
   }
   listenPort_ = ep.port();

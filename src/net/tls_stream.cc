@@ -110,6 +110,10 @@ TlsCore::TlsCore(tcp::socket s, ssl::context& ctx) : socket(std::move(s)), timer
   SSL_set_bio(ssl, bio, bio);  // one reference, owned by the SSL
   // Idle connections hand their record buffers back; and see the header on renegotiation.
   SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+  // Without read-ahead OpenSSL reads each record in two recv(2) calls (header, then body); with
+  // it, one recv takes what the kernel has. Bytes read ahead count in SSL_has_pending, which is
+  // what every readiness wait checks first.
+  SSL_set_read_ahead(ssl, 1);
   SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
 }
 
