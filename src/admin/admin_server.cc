@@ -1,4 +1,5 @@
 #include "admin/admin_server.h"
+#include "admin/json_log.h"
 
 #include <spdlog/spdlog.h>
 
@@ -81,7 +82,7 @@ http::response<http::string_body> route(const http::request<http::string_body>& 
   try {
     return textResponse(http::status::ok, shared.source.renderPrometheus(), kPrometheusText);
   } catch (const std::exception& e) {
-    spdlog::error(R"({{"msg":"admin: rendering metrics failed","error":"{}"}})", e.what());
+    spdlog::error(R"({{"msg":"admin: rendering metrics failed","error":"{}"}})", JsonText{e.what()});
     return textResponse(http::status::internal_server_error, "metrics unavailable");
   }
 }
@@ -177,7 +178,7 @@ auto logEscapedException(std::string_view what) {
     try {
       std::rethrow_exception(e);
     } catch (const std::exception& x) {
-      spdlog::error(R"({{"msg":"admin: unexpected exception","where":"{}","error":"{}"}})", what, x.what());
+      spdlog::error(R"({{"msg":"admin: unexpected exception","where":"{}","error":"{}"}})", what, JsonText{x.what()});
     } catch (...) {
       spdlog::error(R"({{"msg":"admin: unexpected exception","where":"{}"}})", what);
     }

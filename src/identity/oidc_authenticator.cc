@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/https_client.h"
+#include "admin/json_log.h"
 
 namespace kubegate::identity {
 namespace {
@@ -101,7 +102,7 @@ asio::awaitable<std::chrono::seconds> IssuerKeyCache::fetchOnce() {
   auto doc = co_await net::httpsFetch(discovery, *tls_);
   auto warn = [this](std::string_view what) {
     spdlog::warn(R"({{"msg":"OIDC keys not refreshed; cached keys stay in use until they age out","issuer":"{}","why":"{}"}})",
-                 cfg_.issuer, what);
+                 admin::JsonText{cfg_.issuer}, admin::JsonText{what});
   };
   if (!doc || doc->status != 200) { warn(doc ? "discovery answered " + std::to_string(doc->status) : doc.error().message); co_return std::chrono::seconds(0); }
   boost::system::error_code ec;

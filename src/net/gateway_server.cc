@@ -8,6 +8,7 @@
 
 #include "admin/admin_server.h"
 #include "admin/metrics.h"
+#include "admin/json_log.h"
 
 namespace kubegate::net {
 namespace {
@@ -177,7 +178,7 @@ bool GatewayServer::reload() {
     return true;
   } catch (const std::exception& e) {
     admin::metrics().configReload(false);
-    spdlog::error(R"({{"msg":"config reload failed; the running config stays","error":"{}"}})", e.what());
+    spdlog::error(R"({{"msg":"config reload failed; the running config stays","error":"{}"}})", admin::JsonText{e.what()});
     return false;
   }
 }

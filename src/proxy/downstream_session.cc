@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 
+#include "admin/json_log.h"
 #include "admin/metrics.h"
 #include "k8s/request_info.h"
 #include "proxy/forwarder.h"
@@ -179,7 +180,7 @@ http_hygiene::Result<void> checkUpgrade(const http_io::InboundRequest& in, const
 
 struct RequestLog {
   std::string_view cluster;
-  std::string_view verb;
+  const k8s::RequestInfo& info;
   std::string_view user;
   std::string_view path;
   std::string_view method;
@@ -190,10 +191,16 @@ struct RequestLog {
 };
 
 void logRequest(const RequestLog& r) {
-  admin::metrics().requestFinished(r.cluster, r.verb, r.status, r.seconds, r.bytesIn, r.bytesOut);
+  using admin::JsonText;
+  const auto& i = r.info;
+  admin::metrics().requestFinished(r.cluster, i.verb, r.status, r.seconds, r.bytesIn, r.bytesOut);
   // The query is left out: exec commands and selectors can carry values nobody should read in a log.
-  spdlog::info(R"({{"msg":"request","cluster":"{}","method":"{}","path":"{}","verb":"{}","user":"{}","status":{},"bytesIn":{},"bytesOut":{},"seconds":{:.6f}}})",
-               r.cluster, r.method, r.path, r.verb, r.user, r.status, r.bytesIn, r.bytesOut, r.seconds);
+  // The classification is logged as the gateway read it, so what was decided on can be checked.
+  spdlog::info(R"({{"msg":"request","cluster":"{}","method":"{}","path":"{}","verb":"{}","effectiveVerb":"{}","group":"{}","version":"{}","resource":"{}","subresource":"{}","namespace":"{}","name":"{}","execClass":{},"user":"{}","status":{},"bytesIn":{},"bytesOut":{},"seconds":{:.6f}}})",
+               JsonText{r.cluster}, JsonText{r.method}, JsonText{r.path}, JsonText{i.verb}, JsonText{i.effectiveVerb},
+               JsonText{i.apiGroup}, JsonText{i.apiVersion}, JsonText{i.resource}, JsonText{i.subresource},
+               JsonText{i.namespace_}, JsonText{i.name}, i.execClass, JsonText{r.user}, r.status, r.bytesIn, r.bytesOut,
+               r.seconds);
 }
 
 // Answers with a Status; returns whether the connection may carry another request.
@@ -248,7 +255,7 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
     out.status = k8s::httpStatus(out.error->kind);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  logRequest({scope.cluster->name(), scope.info.verb, scope.identity.username, scope.upstreamPath,
+  logRequest({scope.cluster->name(), scope.info, scope.identity.username, scope.upstreamPath,
               in.message.method_string(), out.status, out.bytesIn, out.bytesOut, seconds});
   co_return keep && in.message.keep_alive();
 }

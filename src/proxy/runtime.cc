@@ -1,4 +1,5 @@
 #include "proxy/runtime.h"
+#include "admin/json_log.h"
 
 #include <spdlog/spdlog.h>
 
@@ -44,7 +45,7 @@ RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
   for (const auto& c : cfg.clusters) {
     if (c.insecureSkipTlsVerify) {
       spdlog::warn(R"({{"msg":"insecureSkipTLSVerify is set: the gateway does not verify this cluster's certificate","cluster":"{}"}})",
-                   c.name);
+                   admin::JsonText{c.name});
     }
     rt->clusters.emplace(c.name, std::make_shared<Cluster>(c));
   }
