@@ -23,6 +23,9 @@ struct RequestFacts {
   // Non-empty when the request carries a body the gateway could not decode: any rule that needs
   // the body then cannot be evaluated, and the request is denied with this reason.
   std::string_view objectError;
+  // Set when only the envelope and metadata of the object could be decoded (a protobuf body of a
+  // kind the gateway has no schema for): conditions on any other field cannot be evaluated.
+  bool objectMetadataOnly = false;
 };
 
 }  // namespace kubegate::policy
