@@ -1,5 +1,5 @@
-// The running gateway: one io_context per worker thread, each with its own listening socket
-// (SO_REUSEPORT lets the kernel spread connections), its own upstream pool and its own sessions.
+// The running gateway: one io_context per worker thread, each accepting from one shared listening
+// socket, with its own upstream pool and its own sessions.
 // The main thread handles signals: SIGHUP reloads the config atomically, SIGTERM/SIGINT drain.
 #pragma once
 

@@ -304,6 +304,26 @@ class HandshakeBody {
   error_code result_;
 };
 
+// Completes once a read would make progress: decrypted or read-ahead bytes are buffered, or the
+// socket is readable (data, end of stream or an error). It holds no buffer while it waits, which
+// is all an idle watch needs from either of its connections.
+class WaitReadableBody {
+ public:
+  static constexpr bool kHasSize = false;
+  void begin(TlsCore&) {}
+  void end(TlsCore&) {}
+  error_code interrupted(TlsCore&, error_code ec) { return ec; }
+  std::size_t transferred() const { return 0; }
+  Progress step(TlsCore& c) {
+    if (woken_ || SSL_has_pending(c.ssl) == 1) return {};
+    woken_ = true;
+    return {Wait::read};
+  }
+
+ private:
+  bool woken_ = false;
+};
+
 // Sends close_notify. Then, only when the caller set a deadline, waits within it for the peer's
 // close_notify or end of stream, so closing right after does not reset a connection whose last
 // bytes the peer is still reading. Never waits without a deadline.
@@ -501,6 +521,14 @@ class TlsSocket {
   auto async_shutdown(Token&& token) {
     using Op = detail::TlsOp<detail::ShutdownBody>;
     return asio::async_compose<Token, void(error_code)>(Op(core_, detail::ShutdownBody()), token, core_->socket);
+  }
+
+  // Waits without a buffer until a read would not block (see WaitReadableBody); the deadline and
+  // cancel() apply as to any other operation.
+  template <class Token>
+  auto async_wait_readable(Token&& token) {
+    using Op = detail::TlsOp<detail::WaitReadableBody>;
+    return asio::async_compose<Token, void(error_code)>(Op(core_, detail::WaitReadableBody()), token, core_->socket);
   }
 
   template <class MutableBufferSequence, class Token>
