@@ -219,13 +219,19 @@ void appendHeader(std::string& out, std::string_view name, std::string_view type
 
 struct Metrics::State {
   explicit State(std::string_view v, std::size_t maxLabelSets)
-      : version(v), requests(maxLabelSets), durations(maxLabelSets), clusters(maxLabelSets), refusals(maxLabelSets) {}
+      : version(v),
+        requests(maxLabelSets),
+        durations(maxLabelSets),
+        clusters(maxLabelSets),
+        refusals(maxLabelSets),
+        authenticationFailures(maxLabelSets) {}
 
   const std::string version;
   SeriesTable<CounterCell, 3> requests;      // cluster, verb, code
   SeriesTable<HistogramCell, 2> durations;  // cluster, verb
   SeriesTable<ClusterCell, 1> clusters;      // cluster
   SeriesTable<CounterCell, 1> refusals;      // reason
+  SeriesTable<CounterCell, 2> authenticationFailures;  // reason, authenticator (reason first: it is the open-ended one)
   std::atomic<std::int64_t> downstreamOpen{0};
   std::atomic<std::uint64_t> reloadsSucceeded{0};
   std::atomic<std::uint64_t> reloadsFailed{0};
@@ -284,6 +290,10 @@ void Metrics::downstreamConnection(int delta) { state_->downstreamOpen.fetch_add
 
 void Metrics::refusal(std::string_view reason) {
   state_->refusals.at({reason}).value.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::authenticationFailure(std::string_view authenticator, std::string_view reason) {
+  state_->authenticationFailures.at({reason, authenticator}).value.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::configReload(bool ok) {
@@ -353,6 +363,12 @@ void Metrics::State::renderProcess(std::string& out) const {
   appendHeader(out, "kubegate_refusals_total", "counter", "Requests the gateway refused itself, by Kubernetes Status reason.");
   for (const auto* s : refusals.snapshot()) {
     appendSample(out, "kubegate_refusals_total", {{"reason", s->values[0]}}, s->cell.value.load(relaxed));
+  }
+  appendHeader(out, "kubegate_authentication_failures_total", "counter",
+               "Requests whose credentials did not authenticate, by authenticator and reason.");
+  for (const auto* s : authenticationFailures.snapshot()) {
+    appendSample(out, "kubegate_authentication_failures_total", {{"authenticator", s->values[1]}, {"reason", s->values[0]}},
+                 s->cell.value.load(relaxed));
   }
   appendHeader(out, "kubegate_config_reloads_total", "counter", "Config reloads, by whether the new config was applied.");
   appendSample(out, "kubegate_config_reloads_total", {{"result", "success"}}, reloadsSucceeded.load(relaxed));

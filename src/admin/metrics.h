@@ -45,6 +45,10 @@ class Metrics {
   void downstreamConnection(int delta);
   // A request refused by the gateway itself; `reason` is the Kubernetes Status reason.
   void refusal(std::string_view reason);
+  // A request whose credentials did not authenticate: kubegate_authentication_failures_total.
+  // `authenticator` is the one that refused ("oidc", "x509"), or "none" when no authenticator
+  // recognised the credentials; `reason` is a short snake_case word ("expired", "unknown_key").
+  void authenticationFailure(std::string_view authenticator, std::string_view reason);
   void configReload(bool ok);
 
   std::string renderPrometheus() const;

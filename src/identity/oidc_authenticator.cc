@@ -21,6 +21,10 @@ constexpr std::size_t kMaxDocumentBytes = 256 * 1024;
 
 k8s::GatewayError unauthorized(std::string message) { return k8s::makeError(k8s::ErrorKind::Unauthorized, std::move(message)); }
 
+AuthenticationFailure refused(k8s::GatewayError error, std::string_view reason, std::shared_ptr<KeyFetch> pendingKeys = nullptr) {
+  return AuthenticationFailure{std::move(error), "oidc", reason, std::move(pendingKeys)};
+}
+
 // Cache-Control: max-age=N, bounded; without one, kDefaultFresh.
 std::chrono::seconds freshness(const net::HttpsResponse& res) {
   auto it = res.headers.find("cache-control");
@@ -56,20 +60,62 @@ jwt::IssuerPolicy policyFor(const config::OidcIssuer& c) {
 
 }  // namespace
 
-IssuerKeyCache::IssuerKeyCache(config::OidcIssuer cfg) : cfg_(std::move(cfg)) {}
+// A waiting request: its timer runs on the request's worker and expires at the request's
+// deadline; the control thread cancels it (on the worker) when the awaited fetch lands.
+struct IssuerKeyCache::Waiter {
+  explicit Waiter(asio::any_io_executor worker, std::uint64_t awaited) : timer(std::move(worker)), fetch(awaited) {}
+  asio::steady_timer timer;
+  std::uint64_t fetch;  // the fetch (by start number) whose landing ends the wait
+};
+
+class IssuerKeyCache::PendingFetch final : public KeyFetch {
+ public:
+  PendingFetch(std::shared_ptr<IssuerKeyCache> cache, std::uint64_t fetch) : cache_(std::move(cache)), fetch_(fetch) {}
+
+  asio::awaitable<void> landed(std::chrono::steady_clock::time_point deadline) override {
+    auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor, fetch_);
+    {
+      std::lock_guard lock(cache_->fetchMutex_);
+      if (cache_->stopped_ || cache_->fetchesLanded_ >= fetch_) co_return;
+      cache_->waiters_.push_back(waiter);
+    }
+    // The cancel the control thread posts to this executor cannot run before this wait starts:
+    // the executor is single-threaded and busy with this coroutine until it suspends here.
+    waiter->timer.expires_at(deadline);
+    co_await waiter->timer.async_wait(kAsTuple);
+  }
+
+ private:
+  std::shared_ptr<IssuerKeyCache> cache_;
+  std::uint64_t fetch_;
+};
+
+IssuerKeyCache::IssuerKeyCache(config::OidcIssuer cfg, DocumentFetch fetch) : cfg_(std::move(cfg)), fetch_(std::move(fetch)) {}
 
 void IssuerKeyCache::start(asio::any_io_executor control) {
-  try {
-    tls_ = net::makeClientTlsContext(cfg_.caFile);
-  } catch (const boost::system::system_error& e) {
-    throw config::ConfigError("authentication.oidc " + cfg_.issuer + ": cannot load caFile: " + e.what());
+  if (!fetch_) {
+    try {
+      tls_ = net::makeClientTlsContext(cfg_.caFile);
+    } catch (const boost::system::system_error& e) {
+      throw config::ConfigError("authentication.oidc " + cfg_.issuer + ": cannot load caFile: " + e.what());
+    }
+    fetch_ = [tls = tls_](net::HttpsRequest request) { return net::httpsFetch(std::move(request), *tls); };
   }
   wake_ = std::make_unique<asio::steady_timer>(control);
   asio::co_spawn(control, [self = shared_from_this()] { return self->refreshLoop(); }, asio::detached);
 }
 
 void IssuerKeyCache::stop() {
-  stopped_ = true;
+  std::vector<std::shared_ptr<Waiter>> waiting;
+  {
+    std::lock_guard lock(fetchMutex_);
+    stopped_ = true;
+    for (auto& w : waiters_) {
+      if (auto waiter = w.lock()) waiting.push_back(std::move(waiter));
+    }
+    waiters_.clear();
+  }
+  wake(std::move(waiting));
   if (wake_) asio::post(wake_->get_executor(), [self = shared_from_this()] { self->wake_->cancel(); });
 }
 
@@ -79,19 +125,80 @@ std::shared_ptr<const jwt::KeySet> IssuerKeyCache::keys(Clock::time_point now) c
   return keys_;
 }
 
-void IssuerKeyCache::refreshSoon() {
-  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  auto last = lastEarlyRefresh_.load();
-  const auto minGap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(cfg_.jwksMinRefreshInterval).count();
-  if (now - last < minGap || !lastEarlyRefresh_.compare_exchange_strong(last, now)) return;
-  if (wake_) asio::post(wake_->get_executor(), [self = shared_from_this()] { self->wake_->cancel(); });
+std::shared_ptr<KeyFetch> IssuerKeyCache::refreshSoon() {
+  std::lock_guard lock(fetchMutex_);
+  if (stopped_ || !wake_) return nullptr;
+  // A fetch already asked for serves this request too, without spending the rate limit.
+  if (refreshRequested_) return std::make_shared<PendingFetch>(shared_from_this(), fetchesStarted_ + 1);
+  // Early fetches are at least jwksMinRefreshInterval apart. When the next allowed one is close
+  // enough for a request to wait for, it is booked; further off, waiting would only hold the request.
+  const auto now = std::chrono::steady_clock::now();
+  const bool never = lastEarlyRefresh_ == std::chrono::steady_clock::time_point{};
+  const auto slot = never ? now : std::max(now, lastEarlyRefresh_ + cfg_.jwksMinRefreshInterval);
+  if (slot - now <= kMaxKeyFetchWait) {
+    lastEarlyRefresh_ = slot;
+    refreshRequested_ = true;
+    requestedNotBefore_ = slot;
+    asio::post(wake_->get_executor(), [self = shared_from_this()] { self->wake_->cancel(); });
+    return std::make_shared<PendingFetch>(shared_from_this(), fetchesStarted_ + 1);
+  }
+  // A fetch under way (a scheduled one) may still bring the key.
+  if (fetching_) return std::make_shared<PendingFetch>(shared_from_this(), fetchesStarted_);
+  return nullptr;
 }
 
+std::optional<std::chrono::steady_clock::duration> IssuerKeyCache::untilNextFetch() {
+  std::lock_guard lock(fetchMutex_);
+  if (stopped_) return std::nullopt;
+  auto due = nextScheduledFetch_;
+  if (refreshRequested_) due = std::min(due, requestedNotBefore_);
+  return std::max(due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+}
+
+void IssuerKeyCache::beginFetch() {
+  std::lock_guard lock(fetchMutex_);
+  refreshRequested_ = false;  // this fetch serves everything asked for until now
+  fetching_ = true;
+  ++fetchesStarted_;
+}
+
+void IssuerKeyCache::fetchLanded(std::chrono::seconds fresh) {
+  std::vector<std::shared_ptr<Waiter>> landed;
+  {
+    std::lock_guard lock(fetchMutex_);
+    fetching_ = false;
+    fetchesLanded_ = fetchesStarted_;
+    nextScheduledFetch_ = std::chrono::steady_clock::now() + (fresh.count() > 0 ? fresh : kRetryAfterFailure);
+    std::erase_if(waiters_, [&](const std::weak_ptr<Waiter>& w) {
+      auto waiter = w.lock();
+      if (!waiter) return true;
+      if (waiter->fetch > fetchesLanded_) return false;
+      landed.push_back(std::move(waiter));
+      return true;
+    });
+  }
+  wake(std::move(landed));
+}
+
+void IssuerKeyCache::wake(std::vector<std::shared_ptr<Waiter>> waiters) {
+  for (auto& waiter : waiters) {
+    auto executor = waiter->timer.get_executor();
+    asio::post(executor, [waiter = std::move(waiter)] { waiter->timer.cancel(); });
+  }
+}
+
+// Every wake-up (the schedule, refreshSoon(), stop()) looks afresh at what is due.
 asio::awaitable<void> IssuerKeyCache::refreshLoop() {
-  while (!stopped_) {
-    const auto fresh = co_await fetchOnce();
-    wake_->expires_after(fresh.count() > 0 ? fresh : kRetryAfterFailure);
-    co_await wake_->async_wait(kAsTuple);  // cancelled early by refreshSoon() or stop()
+  for (;;) {
+    const auto hold = untilNextFetch();
+    if (!hold) co_return;
+    if (*hold > std::chrono::steady_clock::duration::zero()) {
+      wake_->expires_after(*hold);
+      co_await wake_->async_wait(kAsTuple);
+      continue;
+    }
+    beginFetch();
+    fetchLanded(co_await fetchOnce());
   }
 }
 
@@ -99,7 +206,7 @@ asio::awaitable<std::chrono::seconds> IssuerKeyCache::fetchOnce() {
   net::HttpsRequest discovery;
   discovery.url = cfg_.issuer + "/.well-known/openid-configuration";
   discovery.maxResponseBytes = kMaxDocumentBytes;
-  auto doc = co_await net::httpsFetch(discovery, *tls_);
+  auto doc = co_await fetch_(std::move(discovery));
   auto warn = [this](std::string_view what) {
     spdlog::warn(R"({{"msg":"OIDC keys not refreshed; cached keys stay in use until they age out","issuer":"{}","why":"{}"}})",
                  admin::JsonText{cfg_.issuer}, admin::JsonText{what});
@@ -118,7 +225,7 @@ asio::awaitable<std::chrono::seconds> IssuerKeyCache::fetchOnce() {
   net::HttpsRequest jwks;
   jwks.url = std::string(jwksUri->as_string());
   jwks.maxResponseBytes = kMaxDocumentBytes;
-  auto set = co_await net::httpsFetch(jwks, *tls_);
+  auto set = co_await fetch_(std::move(jwks));
   if (!set || set->status != 200) { warn(set ? "jwks answered " + std::to_string(set->status) : set.error().message); co_return std::chrono::seconds(0); }
   auto keys = jwt::KeySet::parse(set->body);
   if (!keys) { warn(keys.error().what); co_return std::chrono::seconds(0); }
@@ -149,25 +256,27 @@ const OidcAuthenticator::Issuer* OidcAuthenticator::issuerFor(std::string_view i
   return nullptr;
 }
 
-boost::system::result<std::optional<Identity>, k8s::GatewayError> OidcAuthenticator::authenticate(const Credentials& c) const {
+boost::system::result<std::optional<Identity>, AuthenticationFailure> OidcAuthenticator::authenticate(const Credentials& c) const {
   if (c.bearerToken.empty() || issuers_.empty()) return std::optional<Identity>{};
   const auto now = Clock::now();
   const auto digest = jwt::digestToken(c.bearerToken);
   auto verified = cache_.find(digest, now);
   if (!verified) {
     auto iss = jwt::unverifiedIssuer(c.bearerToken, maxTokenBytes_);
-    if (!iss) return unauthorized(std::string("Unauthorized: ") + std::string(iss.error().message));
+    if (!iss) return refused(jwt::toGatewayError(iss.error()), jwt::reasonName(iss.error().reason));
     const Issuer* issuer = issuerFor(*iss);
-    if (!issuer) return unauthorized("Unauthorized: the token's issuer is not trusted by this gateway");
+    if (!issuer) return refused(unauthorized("Unauthorized: the token's issuer is not trusted by this gateway"), "untrusted_issuer");
     auto keys = issuer->keys->keys(now);
     if (!keys) {
-      issuer->keys->refreshSoon();
-      return unauthorized("Unauthorized: the identity provider's signing keys are not available; try again shortly");
+      return refused(unauthorized("Unauthorized: the identity provider's signing keys are not available; try again shortly"),
+                     "keys_unavailable", issuer->keys->refreshSoon());
     }
     auto result = jwt::verifyToken(c.bearerToken, issuer->policy, *keys, now);
     if (!result) {
-      if (result.error().reason == jwt::TokenErrorReason::UnknownKey) issuer->keys->refreshSoon();
-      return jwt::toGatewayError(result.error());
+      // A key we do not know may be a rotation at the IdP: the request may wait for the refetch.
+      std::shared_ptr<KeyFetch> refetch;
+      if (result.error().reason == jwt::TokenErrorReason::UnknownKey) refetch = issuer->keys->refreshSoon();
+      return refused(jwt::toGatewayError(result.error()), jwt::reasonName(result.error().reason), std::move(refetch));
     }
     verified = std::make_shared<const jwt::VerifiedToken>(std::move(*result));
     cache_.insert(digest, verified, now);
@@ -176,7 +285,8 @@ boost::system::result<std::optional<Identity>, k8s::GatewayError> OidcAuthentica
   // IdP name landing there would impersonate a built-in identity, so it is refused, not passed on.
   if (isReserved(verified->username) ||
       std::any_of(verified->groups.begin(), verified->groups.end(), [](const auto& g) { return isReserved(g); })) {
-    return unauthorized("Unauthorized: the token names a reserved system: user or group; set a usernamePrefix or groupsPrefix");
+    return refused(unauthorized("Unauthorized: the token names a reserved system: user or group; set a usernamePrefix or groupsPrefix"),
+                   "reserved_name");
   }
   Identity id;
   id.authenticator = "oidc";
@@ -185,7 +295,9 @@ boost::system::result<std::optional<Identity>, k8s::GatewayError> OidcAuthentica
   id.issuer = verified->issuer;
   id.subject = verified->subject;
   id.tokenId = verified->tokenId;
-  id.expiry = verified->expiry;
+  // The session lasts as long as the gateway accepts the token: up to exp plus the issuer's skew.
+  const Issuer* issuer = issuerFor(verified->issuer);
+  id.expiry = verified->expiry + (issuer ? issuer->policy.clockSkew : std::chrono::seconds(0));
   return std::optional<Identity>{std::move(id)};
 }
 

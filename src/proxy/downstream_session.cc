@@ -227,8 +227,12 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   if (!info) co_return co_await refuse(stream, clientKeepAlive, timeout, info.error());
   if (auto ok = checkUpgrade(in, *info); !ok) co_return co_await refuse(stream, clientKeepAlive, timeout, ok.error());
   auto requestCreds = requestCredentials(in, creds);
-  if (!requestCreds) co_return co_await refuse(stream, clientKeepAlive, timeout, requestCreds.error());
-  auto id = rt->authenticators.authenticate(*requestCreds);
+  if (!requestCreds) {
+    admin::metrics().authenticationFailure("none", "bad_authorization_header");
+    co_return co_await refuse(stream, clientKeepAlive, timeout, requestCreds.error());
+  }
+  // Awaited: a token signed by a key the gateway is fetching right now waits (bounded) for it.
+  auto id = co_await rt->authenticators.authenticate(*requestCreds);
   if (!id) co_return co_await refuse(stream, clientKeepAlive, timeout, id.error());
   id->sessionId = sessionId;
   auto purpose = sessionPurpose(in, routed->purpose);

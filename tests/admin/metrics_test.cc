@@ -185,6 +185,7 @@ TEST(Metrics, RendersEveryFamilyBeforeAnythingHappens) {
       {"kubegate_upstream_connections_total", "counter"},
       {"kubegate_downstream_connections_open", "gauge"},
       {"kubegate_refusals_total", "counter"},
+      {"kubegate_authentication_failures_total", "counter"},
       {"kubegate_config_reloads_total", "counter"},
       {"kubegate_build_info", "gauge"},
   };
@@ -231,6 +232,19 @@ TEST(Metrics, TracksTunnelsConnectionsRefusalsAndReloads) {
   EXPECT_EQ(sampleValue(text, R"(kubegate_config_reloads_total{result="failure"})"), "2");
   // A cluster seen only through tunnels still shows its request bytes, as zero rather than absent.
   EXPECT_EQ(sampleValue(text, R"(kubegate_request_bytes_total{cluster="prod",direction="in"})"), "0");
+}
+
+TEST(Metrics, CountsAuthenticationFailuresByAuthenticatorAndReason) {
+  Metrics m;
+  m.authenticationFailure("oidc", "expired");
+  m.authenticationFailure("oidc", "expired");
+  m.authenticationFailure("oidc", "unknown_key");
+  m.authenticationFailure("none", "no_credentials");
+  const auto text = m.renderPrometheus();
+  EXPECT_EQ(sampleValue(text, R"(kubegate_authentication_failures_total{authenticator="oidc",reason="expired"})"), "2");
+  EXPECT_EQ(sampleValue(text, R"(kubegate_authentication_failures_total{authenticator="oidc",reason="unknown_key"})"), "1");
+  EXPECT_EQ(sampleValue(text, R"(kubegate_authentication_failures_total{authenticator="none",reason="no_credentials"})"), "1");
+  EXPECT_TRUE(formatProblems(text).empty()) << formatProblems(text).front();
 }
 
 TEST(Metrics, EscapesLabelValues) {

@@ -10,8 +10,9 @@ const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
 const { startIdp } = require('../../testing/idp/lib/idp.js');
-const { KUBEGATE, TestPki } = require('./support/gateway');
-const { kubectlPath, run, tempDir } = require('../../testing/kube-sim/test/support/harness');
+const { KUBEGATE, TestPki, startGateway } = require('./support/gateway');
+const { kubectlPath, run, tempDir, readRequestLog } = require('../../testing/kube-sim/test/support/harness');
+const { McpClient, mcpAvailable } = require('../../testing/kube-sim/test/support/mcp');
 
 const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
@@ -327,6 +328,53 @@ test('kubectl runs the plugin from a kubeconfig written by kubegate kubeconfig',
     assert.equal(recorder.requests.length, before, 'nothing was sent without a token');
   });
 });
+
+// kubernetes-mcp-server (client-go, the way an AI agent's host runs it) with a kubeconfig from
+// `kubegate kubeconfig`: it runs `kubegate credential`, the IdP's token reaches the gateway, and
+// the cluster sees the agent's OIDC identity, impersonated.
+test('kubernetes-mcp-server works through the gateway with a kubeconfig written by kubegate kubeconfig',
+  { skip: !mcpAvailable() && 'kubernetes-mcp-server is not installed (scripts/install-deps.sh)', timeout: 120000 }, async (t) => {
+    const idp = await startIdp({ log: () => {} });
+    const gw = await startGateway({ extraAuth: `authentication:
+  oidc:
+    - issuer: ${idp.issuer}
+      caFile: ${idp.caFile}
+      audiences: [kubegate]
+      groupsClaim: groups
+      acceptedTypes: [at+jwt]
+` });
+    t.after(async () => { await gw.stop(); await idp.close(); });
+    const home = scratch('mcp-home');
+    const kubeconfig = path.join(home, 'agent.kubeconfig');
+    const written = await run(KUBEGATE, ['kubeconfig', '--gateway', `127.0.0.1:${gw.port}`, '--gateway-ca', gw.pki.caFile,
+      '--cluster', 'demo', '--purpose', 'mcp-check', '--issuer', idp.issuer, '--ca-file', idp.caFile, '--client-id', 'demo-agent',
+      '--client-secret-file', path.join(idp.stateDir, 'clients', 'demo-agent.secret'), '--output', kubeconfig], { env: agentEnv() });
+    assert.equal(written.code, 0, written.stderr);
+
+    const mcp = new McpClient(kubeconfig, home);
+    t.after(() => mcp.close());
+    const init = await mcp.initialize();
+    assert.equal(init.serverInfo.name, 'kubernetes-mcp-server');
+    const before = readRequestLog(gw.sim).length;
+    const pods = await mcp.callTool('pods_list_in_namespace', { namespace: 'staging' });
+    assert.equal(pods.isError, false, `${pods.text}\n${mcp.stderr.slice(-2000)}`);
+    assert.match(pods.text, /^staging\s+v1\s+Pod\s+api-\S+\s/m);
+    const name = /^staging\s+v1\s+Pod\s+(api-\S+)\s/m.exec(pods.text)[1];
+    const pod = await mcp.callTool('resources_get', { apiVersion: 'v1', kind: 'Pod', namespace: 'staging', name });
+    assert.equal(pod.isError, false, pod.text);
+    assert.match(pod.text, new RegExp(`name: ${name}`));
+    const denied = await mcp.callTool('resources_get', { apiVersion: 'v1', kind: 'Secret', namespace: 'production', name: 'db-credentials' });
+    assert.equal(denied.isError, true, 'the agent\'s own RBAC applies: no secrets in production');
+
+    const seen = readRequestLog(gw.sim).slice(before);
+    const wanted = [`/api/v1/namespaces/staging/pods`, `/api/v1/namespaces/staging/pods/${name}`];
+    for (const p of wanted) assert.ok(seen.some((l) => l.path === p), `${p} reached the cluster: ${seen.map((l) => l.path)}`);
+    for (const l of seen) {
+      assert.equal(l.user, 'demo-agent', `${l.path} ran as the OIDC identity`);
+      assert.deepEqual(l.groups, ['agents', 'system:authenticated']);
+      assert.equal(l.impersonatedBy, 'kubegate');
+    }
+  });
 
 test('kubegate kubeconfig lists the gateway config\'s clusters and checks its input', async () => {
   const dir = scratch('kubeconfig-config');
