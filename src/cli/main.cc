@@ -7,6 +7,7 @@
 
 #include "cli/credential.h"
 #include "cli/kubeconfig_writer.h"
+#include "cli/policy_command.h"
 #include "config/config.h"
 #include "net/gateway_server.h"
 #include "proxy/runtime.h"
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
   auto* credentialCmd = kubegate::cli::addCredentialCommand(app, credentialOptions);
   kubegate::cli::KubeconfigOptions kubeconfigOptions;
   auto* kubeconfigCmd = kubegate::cli::addKubeconfigCommand(app, kubeconfigOptions, configFlag);
+  kubegate::cli::PolicyCommandOptions policyOptions;
+  const auto policyCmds = kubegate::cli::addPolicyCommand(app, policyOptions);
   CLI11_PARSE(app, argc, argv);
   if (*versionCmd) {
     std::cout << "kubegate " << kVersion << "\n";
@@ -82,6 +85,8 @@ int main(int argc, char** argv) {
   }
   if (*credentialCmd) return kubegate::cli::runCredential(credentialOptions, std::getenv("KUBERNETES_EXEC_INFO"));
   if (*kubeconfigCmd) return kubegate::cli::runKubeconfig(std::move(kubeconfigOptions), configFlag);
+  if (*policyCmds.test) return kubegate::cli::runPolicyTest(policyOptions.policyFile, policyOptions.casesFile, std::cout);
+  if (*policyCmds.check) return kubegate::cli::runPolicyCheck(policyOptions.policyFile, std::cout);
   if (*checkCmd) return checkConfig(configFlag);
   return serve(configFlag);
 }

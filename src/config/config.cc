@@ -206,7 +206,7 @@ Config parseConfig(const std::string& yamlText) {
   }
   Config cfg;
   rejectUnknown(root, "", {"listen", "tls", "authentication", "admin", "workers", "limits", "clusters", "drainTimeout",
-                           "logLevel"});
+                           "logLevel", "policy"});
   cfg.listen = str(root["listen"], "listen", cfg.listen);
   checkListen(cfg.listen, "listen");
   const auto tls = root["tls"];
@@ -226,6 +226,11 @@ Config parseConfig(const std::string& yamlText) {
   cfg.limits = parseLimits(root["limits"]);
   cfg.drainTimeout = duration(root["drainTimeout"], "drainTimeout", cfg.drainTimeout);
   cfg.logLevel = str(root["logLevel"], "logLevel", cfg.logLevel);
+  if (const auto policy = root["policy"]) {
+    rejectUnknown(policy, "policy", {"file"});
+    cfg.policy.file = str(policy["file"], "policy.file");
+    if (cfg.policy.file.empty()) fail("policy.file", "is required (the policy YAML; docs/policy.md)");
+  }
   const auto clusters = root["clusters"];
   if (!clusters || !clusters.IsSequence() || clusters.size() == 0) fail("clusters", "needs at least one cluster");
   std::set<std::string> names;

@@ -78,6 +78,11 @@ struct Admin {
   std::string listen;  // empty: no admin listener
 };
 
+// The guardrail policy (docs/policy.md). Without one the gateway refuses every request.
+struct PolicySource {
+  std::string file;  // empty: no policy configured
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8443";
   TlsServer tls;
@@ -86,6 +91,7 @@ struct Config {
   unsigned workers = 0;  // 0: one per core
   Limits limits;
   std::vector<Cluster> clusters;
+  PolicySource policy;
   Seconds drainTimeout{20};
   std::string logLevel = "info";
 

@@ -22,7 +22,7 @@ struct ReviewSpec {
 
 struct Decision {
   Effect effect = Effect::deny;
-  std::string_view ruleId;          // the deciding rule; empty when nothing matched (default deny)
+  std::string_view ruleId;          // the deciding rule, or a builtin: id (policy.h) when no rule decided
   std::string_view message;         // for the agent: the rule's message, or why nothing matched
   std::string_view maskingProfile;  // for the masking issue; empty: the default profile
   const ReviewSpec* review = nullptr;  // set when effect == review

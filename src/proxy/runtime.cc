@@ -58,6 +58,18 @@ RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
   }
   if (!rt->issuerKeys.empty()) rt->authenticators.add(std::make_unique<identity::OidcAuthenticator>(rt->issuerKeys));
   rt->authenticators.add(std::make_unique<identity::ClientCertAuthenticator>());
+  if (cfg.policy.file.empty()) {
+    spdlog::warn("{}", R"({"msg":"no policy configured: every request is refused until the config sets policy.file"})");
+    rt->policy = policy::Policy::refuseAll("no policy configured: kubegate refuses every request until its config sets policy.file");
+  } else {
+    try {
+      rt->policy = policy::loadPolicyFile(cfg.policy.file);
+      spdlog::info(R"({{"msg":"policy loaded","file":"{}","rules":{},"digest":"{}"}})", admin::JsonText{cfg.policy.file},
+                   rt->policy->rules().size(), rt->policy->digest());
+    } catch (const policy::PolicyError& e) {
+      throw config::ConfigError(std::string("policy: ") + e.what());
+    }
+  }
   rt->config = std::move(cfg);
   return rt;
 }

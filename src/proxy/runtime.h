@@ -12,6 +12,7 @@
 #include "identity/identity.h"
 #include "identity/oidc_authenticator.h"
 #include "net/asio.h"
+#include "policy/policy.h"
 #include "proxy/cluster.h"
 
 namespace kubegate::proxy {
@@ -22,6 +23,8 @@ struct Runtime {
   std::shared_ptr<ssl::context> serverTls;
   identity::AuthenticatorChain authenticators;
   std::vector<std::shared_ptr<identity::IssuerKeyCache>> issuerKeys;
+  // Never null: without a policy section, a policy that refuses every request.
+  policy::PolicyPtr policy;
   std::uint64_t generation = 0;
 
   // Starts (and stops) the background work this generation owns: OIDC key refreshes.
@@ -33,7 +36,7 @@ struct Runtime {
 
 using RuntimePtr = std::shared_ptr<const Runtime>;
 
-// Builds a runtime; throws config::ConfigError when TLS material cannot be loaded.
+// Builds a runtime; throws config::ConfigError when TLS material or the policy cannot be loaded.
 RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation);
 
 }  // namespace kubegate::proxy

@@ -48,8 +48,16 @@ function b64(file) {
   return fs.readFileSync(file).toString('base64');
 }
 
-// Starts kube-sim (unless given) and kubegate in front of it as cluster `demo`.
-async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '', extraAuth = '' } = {}) {
+// Tests that are not about policy run with one rule that allows everything; kubegate without a
+// policy refuses every request.
+const ALLOW_ALL_POLICY = `rules:
+  - {id: allow-all, effect: allow}
+`;
+
+// Starts kube-sim (unless given) and kubegate in front of it as cluster `demo`. `policy` is the
+// policy YAML (default: allow everything; null: no policy section).
+async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '', extraAuth = '',
+                              policy = ALLOW_ALL_POLICY } = {}) {
   if (!fs.existsSync(KUBEGATE)) throw new Error(`${KUBEGATE} is not built (cmake --build build)`);
   const ownSim = !sim;
   if (!sim) sim = await startSim({ emulatedVersion });
@@ -58,6 +66,12 @@ async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', l
   const server = pki.server();
   const tokenFile = path.join(dir, 'upstream-token');
   fs.writeFileSync(tokenFile, `${sim.tokenOf('kubegate')}\n`);
+  let policySection = '';
+  if (policy !== null) {
+    const policyFile = path.join(dir, 'policy.yaml');
+    fs.writeFileSync(policyFile, policy);
+    policySection = `policy: {file: ${policyFile}}`;
+  }
   const configFile = path.join(dir, 'kubegate.yaml');
   fs.writeFileSync(configFile, `listen: 127.0.0.1:0
 tls: {certFile: ${server.crt}, keyFile: ${server.key}, clientCAFile: ${pki.caFile}}
@@ -66,6 +80,7 @@ workers: 2
 drainTimeout: 5s
 ${limits}
 ${extraAuth}
+${policySection}
 clusters:
   - name: demo
     server: ${sim.url}
