@@ -514,7 +514,8 @@ std::string methodVerb(std::string_view method) {
 
 // Everything NewRequestInfo decides from the path; `parts` has at least three entries, the first
 // "api" or "apis". Leaves isResourceRequest false for group discovery paths such as /apis/apps/v1.
-boost::system::result<void, GatewayError> parsePath(RequestInfo& info, std::vector<std::string> parts, std::string_view method) {
+boost::system::result<void, GatewayError> parsePath(RequestInfo& info, std::vector<std::string> parts, std::string_view method,
+                                                    bool& verbViaPathPrefix) {
   info.apiPrefix = parts[0];
   parts.erase(parts.begin());
   if (info.apiPrefix != "api") {  // "api" is the only group-less prefix
@@ -532,6 +533,7 @@ boost::system::result<void, GatewayError> parsePath(RequestInfo& info, std::vect
       return makeError(ErrorKind::BadRequest, "unable to determine kind and namespace from url, " + info.path);
     info.verb = parts[0];
     parts.erase(parts.begin());
+    verbViaPathPrefix = true;
   } else {
     info.verb = methodVerb(method);
   }
@@ -549,6 +551,28 @@ boost::system::result<void, GatewayError> parsePath(RequestInfo& info, std::vect
   if (info.parts.size() >= 2) info.name = info.parts[1];
   if (!info.parts.empty()) info.resource = info.parts[0];
   return {};
+}
+
+// 1.32+ keeps the raw selectors for authorizers, but not for the deprecated path verbs, whose
+// single- and multi-object watch endpoints treat selectors inconsistently.
+void keepSelectors(RequestInfo& info, const QueryParams& query, bool verbViaPathPrefix) {
+  if (verbViaPathPrefix) return;
+  if (info.verb != "list" && info.verb != "watch" && info.verb != "deletecollection") return;
+  if (const auto* v = firstValue(query, "fieldSelector")) info.fieldSelector = *v;
+  if (const auto* v = firstValue(query, "labelSelector")) info.labelSelector = *v;
+}
+
+NonResourceClass classifyNonResource(const std::vector<std::string>& parts) {
+  if (parts.empty()) return NonResourceClass::other;
+  const std::string& root = parts[0];
+  // Group discovery paths with three parts (/apis/<group>/<version>) are not resource requests.
+  if ((root == "api" && parts.size() <= 2) || (root == "apis" && parts.size() <= 3)) return NonResourceClass::discovery;
+  if (root == "openapi" && parts.size() >= 2 && (parts[1] == "v2" || parts[1] == "v3")) {
+    return parts[1] == "v2" && parts.size() > 2 ? NonResourceClass::other : NonResourceClass::openapi;
+  }
+  if (root == "version" && parts.size() == 1) return NonResourceClass::version;
+  if (root == "healthz" || root == "livez" || root == "readyz") return NonResourceClass::health;
+  return NonResourceClass::other;
 }
 
 // kubegate's normalisation (security.md §2.5): code execution and proxying into the cluster are
@@ -577,18 +601,33 @@ boost::system::result<RequestInfo, GatewayError> classify(std::string_view metho
   info.verb = asciiLower(method);  // what non-resource requests keep
   auto parts = splitPath(path);
   if (parts.size() >= 3 && (parts[0] == "api" || parts[0] == "apis")) {
-    if (auto parsed = parsePath(info, std::move(parts), method); !parsed) return parsed.error();
+    bool verbViaPathPrefix = false;
+    if (auto parsed = parsePath(info, std::move(parts), method, verbViaPathPrefix); !parsed) return parsed.error();
     if (info.isResourceRequest) {
       if (info.name.empty() && info.verb == "get") resolveCollectionGet(info, query);
       if (info.name.empty() && info.verb == "delete") info.verb = "deletecollection";
+      keepSelectors(info, query, verbViaPathPrefix);
     }
   }
+  if (!info.isResourceRequest) info.nonResourceClass = classifyNonResource(splitPath(path));
   if (info.verb.empty()) {
     return makeError(ErrorKind::MethodNotAllowed,
                      "method " + std::string(method) + " is not allowed on Kubernetes API resources");
   }
   normalise(info);
   return info;
+}
+
+std::string_view toString(NonResourceClass c) {
+  switch (c) {
+    case NonResourceClass::notApplicable: return "";
+    case NonResourceClass::discovery: return "discovery";
+    case NonResourceClass::openapi: return "openapi";
+    case NonResourceClass::version: return "version";
+    case NonResourceClass::health: return "health";
+    case NonResourceClass::other: return "other";
+  }
+  return "other";
 }
 
 bool parseBoolParam(const QueryParams& query, std::string_view name) {

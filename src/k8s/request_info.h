@@ -23,6 +23,20 @@ namespace kubegate::k8s {
 // spelled out so the k8s layer does not depend on the HTTP layer.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
+// What a non-resource URL is for, so policy can allow the harmless ones by name and deny the rest
+// (/metrics, /logs, /debug/pprof, anything an aggregator or a future version adds). Decided on the
+// path alone; policy still decides on the verb.
+enum class NonResourceClass {
+  notApplicable,  // a resource request
+  discovery,      // /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>
+  openapi,        // /openapi/v2, /openapi/v3 and the documents under it
+  version,        // /version
+  health,         // /healthz, /livez, /readyz and their named checks
+  other,
+};
+
+std::string_view toString(NonResourceClass c);
+
 struct RequestInfo {
   // Fields as kube-apiserver's RequestInfo has them.
   bool isResourceRequest = false;
@@ -32,6 +46,10 @@ struct RequestInfo {
   std::string namespace_;
   std::string resource, subresource, name;
   std::vector<std::string> parts;  // path parts from {resource} on, for resource requests
+  // The raw first fieldSelector / labelSelector values, kept for list, watch and deletecollection
+  // when the verb did not come from a /watch/ path prefix: what 1.32+ hands to authorizers
+  // (AuthorizeWithSelectors, beta and on by default from 1.32; absent in 1.27-1.31).
+  std::string fieldSelector, labelSelector;
 
   // kubegate's normalisation on top.
   // Code execution or proxying into the cluster: pods/exec, pods/attach, pods/portforward,
@@ -40,6 +58,7 @@ struct RequestInfo {
   // The verb policy decides on. Equal to verb, except that pods exec/attach/portforward count as
   // create whatever the method: WebSocket clients reach them with GET (kubernetes#133515).
   std::string effectiveVerb;
+  NonResourceClass nonResourceClass = NonResourceClass::notApplicable;
 };
 
 // Classifies a request. `path` is the canonical path (no cluster prefix, no query); `query` the
