@@ -202,8 +202,17 @@ $(proxy_location bench-agent bench-agents)
 }
 EOF
 
+# The agent may list pods in default and nothing else: the decision is part of the measured path.
+cat >policy.yaml <<EOF
+rules:
+  - id: bench-agent-reads-pods
+    effect: allow
+    match: {subjects: {users: [bench-agent]}, verbs: [list], resources: [pods], namespaces: [default]}
+EOF
+
 cat >kubegate.yaml <<EOF
 listen: 127.0.0.1:0
+policy: {file: $WORK/policy.yaml}
 tls: {certFile: $WORK/front.crt, keyFile: $WORK/front.key, clientCAFile: $WORK/gateway-ca.crt}
 admin: {listen: 127.0.0.1:0}
 workers: $KUBEGATE_WORKERS

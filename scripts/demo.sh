@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# The demo: kube-sim (the stand-in cluster) with kubegate in front of it, on loopback.
+# The demo: kube-sim (the stand-in cluster), a real OpenID Connect IdP (testing/idp, panva's
+# oidc-provider) and kubegate in front of the cluster, on loopback.
 # Writes into .demo/: kubegate.yaml (the gateway's config), kubeconfig-direct (admin, straight to
-# kube-sim), kubeconfig-agent (the demo agent, through kubegate), then .demo/ready once both answer.
-# From a terminal it keeps serving until Ctrl-C; otherwise it stops after the tour.
+# kube-sim), kubeconfig-agent and kubeconfig-trusted (the IdP's clients demo-agent, group agents,
+# and trusted-agent, group trusted, through kubegate; written by `kubegate kubeconfig`, their
+# tokens come from `kubegate credential`), then .demo/ready once everything answers.
+# From a terminal (or with KUBEGATE_DEMO_SERVE=1) it keeps serving until Ctrl-C; otherwise it stops
+# after the tour. KUBEGATE_DEMO_DIR, KUBEGATE_BIN and the *_LISTEN variables move it elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-demo=$root/.demo
+demo=${KUBEGATE_DEMO_DIR:-$root/.demo}
+kubegate=${KUBEGATE_BIN:-$root/build/kubegate}
 sim_listen=${KUBE_SIM_LISTEN:-127.0.0.1:6443}
+idp_listen=${KUBEGATE_IDP_LISTEN:-127.0.0.1:5556}
 gw_listen=${KUBEGATE_LISTEN:-127.0.0.1:8443}
 admin_listen=${KUBEGATE_ADMIN_LISTEN:-127.0.0.1:9443}
 rm -rf "$demo"
-mkdir -p "$demo/kube-sim" "$demo/pki"
+mkdir -p "$demo/kube-sim" "$demo/pki" "$demo/idp"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 wait_for() { # file pattern pid what
   for _ in $(seq 1 150); do
@@ -34,42 +41,52 @@ wait_for "$demo/kube-sim.log" '"ready":true' "${pids[-1]}" kube-sim
 cp "$demo/kube-sim/admin.kubeconfig" "$demo/kubeconfig-direct"
 grep '^demo-kubegate-token,' "$demo/kube-sim/tokens.csv" | cut -d, -f1 > "$demo/upstream-token"
 
-# 2. The gateway's PKI: a CA for the gateway's serving certificate and for agents' certificates.
+# 2. The identity provider: client-credentials tokens (at+jwt, aud kubegate) with a groups claim.
+node testing/idp/bin/idp.js --listen "$idp_listen" --state-dir "$demo/idp" > "$demo/idp.log" 2>&1 &
+pids+=($!)
+wait_for "$demo/idp.log" '"ready":true' "${pids[-1]}" "the IdP"
+issuer=https://$idp_listen
+
+# 3. The gateway's PKI: a CA for the gateway's serving certificate and for agents' certificates.
 (
   cd "$demo/pki"
   ossl() { openssl "$@" 2>/dev/null; }
+  # Agents authenticate with IdP tokens; client certificates from this CA are accepted too.
   ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=kubegate-demo-ca -days 30
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
   ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj /CN=kubegate
   ossl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile server.ext -out server.crt
-  printf 'extendedKeyUsage=clientAuth\n' > agent.ext
-  ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout agent.key -out agent.csr -subj /O=developers/CN=demo-agent
-  ossl x509 -req -in agent.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile agent.ext -out agent.crt
 )
 
-# 3. The gateway's config, from the example with the demo's paths.
-sed -e "s#@LISTEN@#$gw_listen#; s#@ADMIN@#$admin_listen#; s#@DEMO@#$demo#g; s#@SIM@#https://$sim_listen#" \
+# 4. The gateway's config, from the example with the demo's paths.
+sed -e "s#@LISTEN@#$gw_listen#; s#@ADMIN@#$admin_listen#; s#@DEMO@#$demo#g; s#@SIM@#https://$sim_listen#; s#@ISSUER@#$issuer#; s#@ROOT@#$root#" \
   examples/demo-kubegate.yaml > "$demo/kubegate.yaml"
-b64() { base64 -w0 "$1"; }
-cat > "$demo/kubeconfig-agent" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters:
-- name: demo
-  cluster: {server: "https://$gw_listen/clusters/demo", certificate-authority-data: $(b64 "$demo/pki/ca.crt")}
-users:
-- name: demo-agent
-  user: {client-certificate-data: $(b64 "$demo/pki/agent.crt"), client-key-data: $(b64 "$demo/pki/agent.key")}
-contexts:
-- name: demo
-  context: {cluster: demo, user: demo-agent}
-current-context: demo
-KUBECONFIG
-chmod 600 "$demo/kubeconfig-agent" "$demo/kubeconfig-direct"
+chmod 600 "$demo/kubeconfig-direct"
 
-build/kubegate serve --config "$demo/kubegate.yaml" > "$demo/kubegate.log" 2>&1 &
+# 5. The agents' kubeconfigs: no secret inside, only the plugin and the path of the client secret.
+# Tokens are cached under .demo, so a new demo (a new IdP key) never meets an old token.
+agent_kubeconfig() { # file client-id
+  "$kubegate" kubeconfig --gateway "$gw_listen" --gateway-ca "$demo/pki/ca.crt" --cluster demo \
+    --issuer "$issuer" --ca-file "$demo/idp/ca.crt" --client-id "$2" \
+    --client-secret-file "$demo/idp/clients/$2.secret" --cache-dir "$demo/token-cache" --output "$1"
+}
+agent_kubeconfig "$demo/kubeconfig-agent" demo-agent
+agent_kubeconfig "$demo/kubeconfig-trusted" trusted-agent
+
+"$kubegate" serve --config "$demo/kubegate.yaml" > "$demo/kubegate.log" 2>&1 &
 pids+=($!)
 wait_for "$demo/kubegate.log" '"msg":"listening"' "${pids[-1]}" kubegate
+# Ready once the IdP's signing keys are in: /readyz answers 200.
+node -e '
+  const [host, port] = process.argv[1].split(":");
+  const deadline = Date.now() + 15000;
+  const poll = () => require("node:http").get({ host, port, path: "/readyz" }, (res) => {
+    res.resume();
+    if (res.statusCode === 200) process.exit(0);
+    retry();
+  }).on("error", retry);
+  const retry = () => (Date.now() > deadline ? process.exit(1) : setTimeout(poll, 100));
+  poll();' "$admin_listen" || { echo "kubegate never became ready:"; cat "$demo/kubegate.log"; exit 1; }
 touch "$demo/ready"
 
 kubectl_bin=$(command -v kubectl || true)
@@ -78,27 +95,33 @@ run() { # kubeconfig args...
   echo; echo "\$ kubectl $*"
   "$kubectl_bin" --kubeconfig "$kc" --cache-dir "$demo/kube-cache" "$@" 2>&1 || true
 }
-echo "kube-sim (Kubernetes 1.33 stand-in) at https://$sim_listen; kubegate at https://$gw_listen/clusters/demo"
+echo "kube-sim (Kubernetes 1.33 stand-in) at https://$sim_listen; IdP at $issuer; kubegate at https://$gw_listen/clusters/demo"
 if [ -n "$kubectl_bin" ]; then
-  echo; echo "== As the demo agent, through kubegate (.demo/kubeconfig-agent) =="
+  echo; echo "== As the demo agent (IdP client demo-agent, group agents), through kubegate (.demo/kubeconfig-agent) =="
   run "$demo/kubeconfig-agent" auth whoami
   run "$demo/kubeconfig-agent" -n staging get pods
   run "$demo/kubeconfig-agent" -n staging exec api-5c6b7f9d8-m4n7k -- printenv HOSTNAME
   run "$demo/kubeconfig-agent" -n production get secrets
-  echo; echo "== The cluster saw the agent, impersonated by kubegate (.demo/kube-sim/requests.log) =="
+  run "$demo/kubeconfig-agent" delete namespace staging
+  run "$demo/kubeconfig-agent" -n staging create -f examples/pods/privileged.yaml
+  run "$demo/kubeconfig-agent" -n staging create -f examples/pods/plain.yaml
+  echo; echo "== As the trusted agent (IdP client trusted-agent, group trusted) (.demo/kubeconfig-trusted) =="
+  run "$demo/kubeconfig-trusted" get pods -A
+  echo; echo "== The cluster saw the agents, impersonated by kubegate (.demo/kube-sim/requests.log) =="
   tail -n 3 "$demo/kube-sim/requests.log" | sed -E 's/.*"method":"([A-Z]+)","path":"([^"]*)".*"user":"([^"]*)".*"impersonatedBy":"?([^",]*)"?.*"code":([0-9]+).*/\1 \2  user=\3 via=\4 -> \5/'
 fi
 cat <<TOUR
 
 Try it yourself:
-  export KUBECONFIG=$demo/kubeconfig-agent      # the agent, through kubegate
+  export KUBECONFIG=$demo/kubeconfig-agent      # the agent, through kubegate (token from the IdP)
   kubectl -n staging get pods
+  KUBECONFIG=$demo/kubeconfig-trusted kubectl get pods -A   # the trusted agent
   KUBECONFIG=$demo/kubeconfig-direct kubectl get pods -A   # admin, straight to the cluster
-  export KUBEGATE_CONFIG=$demo/kubegate.yaml && build/kubegate check-config
-  curl -s http://$admin_listen/metrics | grep kubegate_requests_total
-Logs: .demo/kubegate.log (JSON lines), .demo/kube-sim/requests.log
+  export KUBEGATE_CONFIG=$demo/kubegate.yaml && $kubegate check-config
+  curl -s http://$admin_listen/metrics | grep -E 'kubegate_(requests|authentication_failures)_total'
+Logs: $demo/kubegate.log (JSON lines), $demo/kube-sim/requests.log, $demo/idp.log
 TOUR
-if [ -t 0 ]; then
+if [ -t 0 ] || [ "${KUBEGATE_DEMO_SERVE:-}" = 1 ]; then
   echo "Ctrl-C stops the demo."
   wait "${pids[@]}"
 fi

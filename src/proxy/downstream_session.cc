@@ -10,7 +10,9 @@
 #include "admin/json_log.h"
 #include "admin/metrics.h"
 #include "k8s/request_info.h"
+#include "policy/policy.h"
 #include "proxy/forwarder.h"
+#include "proxy/request_decision.h"
 #include "proxy/tunnel.h"
 
 namespace kubegate::proxy {
@@ -181,26 +183,29 @@ http_hygiene::Result<void> checkUpgrade(const http_io::InboundRequest& in, const
 struct RequestLog {
   std::string_view cluster;
   const k8s::RequestInfo& info;
+  const policy::Decision& decision;
   std::string_view user;
   std::string_view path;
   std::string_view method;
   unsigned status;
   std::uint64_t bytesIn;
   std::uint64_t bytesOut;
-  double seconds;
+  std::chrono::steady_clock::time_point started;
 };
 
 void logRequest(const RequestLog& r) {
   using admin::JsonText;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
   const auto& i = r.info;
-  admin::metrics().requestFinished(r.cluster, i.verb, r.status, r.seconds, r.bytesIn, r.bytesOut);
+  admin::metrics().requestFinished(r.cluster, i.verb, r.status, seconds, r.bytesIn, r.bytesOut);
   // The query is left out: exec commands and selectors can carry values nobody should read in a log.
   // The classification is logged as the gateway read it, so what was decided on can be checked.
-  spdlog::info(R"({{"msg":"request","cluster":"{}","method":"{}","path":"{}","verb":"{}","effectiveVerb":"{}","group":"{}","version":"{}","resource":"{}","subresource":"{}","namespace":"{}","name":"{}","execClass":{},"user":"{}","status":{},"bytesIn":{},"bytesOut":{},"seconds":{:.6f}}})",
+  spdlog::info(R"({{"msg":"request","cluster":"{}","method":"{}","path":"{}","verb":"{}","effectiveVerb":"{}","group":"{}","version":"{}","resource":"{}","subresource":"{}","namespace":"{}","name":"{}","execClass":{},"user":"{}","decision":"{}","rule":"{}","policy":"{}","status":{},"bytesIn":{},"bytesOut":{},"seconds":{:.6f}}})",
                JsonText{r.cluster}, JsonText{r.method}, JsonText{r.path}, JsonText{i.verb}, JsonText{i.effectiveVerb},
                JsonText{i.apiGroup}, JsonText{i.apiVersion}, JsonText{i.resource}, JsonText{i.subresource},
-               JsonText{i.namespace_}, JsonText{i.name}, i.execClass, JsonText{r.user}, r.status, r.bytesIn, r.bytesOut,
-               r.seconds);
+               JsonText{i.namespace_}, JsonText{i.name}, i.execClass, JsonText{r.user},
+               policy::toString(r.decision.effect), JsonText{r.decision.ruleId}, r.decision.policyDigest, r.status, r.bytesIn, r.bytesOut,
+               seconds);
 }
 
 // Answers with a Status; returns whether the connection may carry another request.
@@ -240,6 +245,15 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   id->purpose = std::move(*purpose);
 
   RequestScope scope{routed->cluster, routed->prefix, routed->upstreamPath, std::move(*id), clientAddress, std::move(*info)};
+  // Guardrails: nothing goes upstream that the policy did not allow; a refusal is logged like any
+  // other request, with the rule that made it.
+  const auto verdict = decideRequest(*rt, in, scope);
+  if (verdict.decision.effect != policy::Effect::allow) {
+    const bool keep = co_await refuse(stream, clientKeepAlive, timeout, makeError(ErrorKind::Forbidden, refusalMessage(verdict)));
+    logRequest({scope.cluster->name(), scope.info, verdict.decision, scope.identity.username, scope.upstreamPath,
+                in.message.method_string(), 403, 0, 0, started});
+    co_return keep;
+  }
   if (scope.identity.expiry) {
     const auto left = *scope.identity.expiry - std::chrono::system_clock::now() + rt->config.authentication.sessionExpiryGrace;
     scope.sessionDeadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
@@ -258,9 +272,8 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
     keep = co_await refuse(stream, clientKeepAlive, timeout, *out.error);
     out.status = k8s::httpStatus(out.error->kind);
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  logRequest({scope.cluster->name(), scope.info, scope.identity.username, scope.upstreamPath,
-              in.message.method_string(), out.status, out.bytesIn, out.bytesOut, seconds});
+  logRequest({scope.cluster->name(), scope.info, verdict.decision, scope.identity.username, scope.upstreamPath,
+              in.message.method_string(), out.status, out.bytesIn, out.bytesOut, started});
   co_return keep && in.message.keep_alive();
 }
 

@@ -315,7 +315,10 @@ asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, beast::fla
       out = co_await relayResponse(downstream, *conn, parser, in, scope, limits);
     }
     out.bytesIn = upstreamRequest->body().size();
-    if (parser.is_done() && parser.get().keep_alive()) pool.release(scope.cluster, std::move(conn));
+    // A HEAD of a watch is answered at the header while the server's watch goes on streaming on
+    // that connection; the next request sent on it would never be answered.
+    const bool streamStillRunning = in.message.method() == http::verb::head && k8s::isLongRunning(scope.info);
+    if (parser.is_done() && parser.get().keep_alive() && !streamStillRunning) pool.release(scope.cluster, std::move(conn));
     co_return out;
   }
 }

@@ -1,0 +1,171 @@
+'use strict';
+// `make demo` end to end (scripts/demo.sh): kube-sim, the demo IdP and kubegate come up, the
+// kubeconfigs `kubegate kubeconfig` wrote for the IdP's two clients work with real kubectl, and
+// Ctrl-C (SIGINT) stops everything the demo started. Ports and folder are the test's own, so it can
+// run beside a developer's demo.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { KUBEGATE } = require('./support/gateway');
+const { kubectlPath, run, tempDir } = require('../../testing/kube-sim/test/support/harness');
+
+const REPO = path.join(__dirname, '..', '..');
+const KUBECTL = kubectlPath('1.33') || '/usr/bin/kubectl';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitFor(check, what, timeoutMs, demo) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return;
+    if (demo.exitCode !== null) assert.fail(`the demo exited (${demo.exitCode}) before ${what}:\n${demo.output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`no ${what} after ${timeoutMs} ms:\n${demo.output}`);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Every process below `pid` (from /proc), so the test can check none survives the demo.
+function descendants(pid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch { /* gone meanwhile */ }
+  }
+  const out = [];
+  const walk = (p) => { for (const c of children.get(p) || []) { out.push(c); walk(c); } };
+  walk(pid);
+  return out;
+}
+
+test('make demo: the IdP-backed agents work through kubegate with real kubectl, and Ctrl-C stops everything',
+  { skip: !fs.existsSync(KUBECTL) && 'kubectl missing', timeout: 120000 }, async (t) => {
+    const dir = tempDir('demo');
+    const demoDir = path.join(dir, 'demo');
+    const home = path.join(dir, 'home');
+    fs.mkdirSync(home);
+    const [sim, idp, gw, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const demo = spawn('bash', [path.join(REPO, 'scripts', 'demo.sh')], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH, HOME: home, KUBEGATE_BIN: KUBEGATE, KUBEGATE_DEMO_DIR: demoDir, KUBEGATE_DEMO_SERVE: '1',
+        KUBE_SIM_LISTEN: `127.0.0.1:${sim}`, KUBEGATE_IDP_LISTEN: `127.0.0.1:${idp}`,
+        KUBEGATE_LISTEN: `127.0.0.1:${gw}`, KUBEGATE_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+      },
+    });
+    demo.output = '';
+    demo.stdout.on('data', (c) => { demo.output += c; });
+    demo.stderr.on('data', (c) => { demo.output += c; });
+    const exited = new Promise((resolve) => demo.on('exit', (code, signal) => resolve({ code, signal })));
+    let started = [];
+    t.after(async () => {
+      if (demo.exitCode === null) demo.kill('SIGKILL');
+      for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    await waitFor(() => fs.existsSync(path.join(demoDir, 'ready')), '.demo/ready', 60000, demo);
+    await waitFor(() => demo.output.includes('Ctrl-C stops the demo.'), 'end of the tour', 60000, demo);
+    started = descendants(demo.pid);
+    assert.ok(started.length >= 3, `kube-sim, the IdP and kubegate run under the demo: ${started}`);
+    for (const file of ['kubeconfig-direct', 'kubeconfig-agent', 'kubeconfig-trusted', 'kubegate.yaml']) {
+      assert.ok(fs.existsSync(path.join(demoDir, file)), `${file} is written`);
+    }
+    for (const hint of ['kubeconfig-agent', 'kubeconfig-trusted', 'kubeconfig-direct', 'check-config', '/metrics']) {
+      assert.ok(demo.output.includes(hint), `the tour's hints name ${hint}`);
+    }
+    const agentConfig = fs.readFileSync(path.join(demoDir, 'kubeconfig-agent'), 'utf8');
+    assert.match(agentConfig, /- "credential"/, 'the agent kubeconfig runs kubegate credential');
+    assert.ok(!agentConfig.includes(fs.readFileSync(path.join(demoDir, 'idp', 'clients', 'demo-agent.secret'), 'utf8')),
+      'no client secret in the kubeconfig');
+
+    const kubectl = (kubeconfig, args) => run(KUBECTL, ['--kubeconfig', path.join(demoDir, kubeconfig),
+      '--cache-dir', path.join(home, 'kube-cache'), ...args], { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 60000 });
+    const requests = () => fs.readFileSync(path.join(demoDir, 'kube-sim', 'requests.log'), 'utf8').trim().split('\n')
+      .map((l) => JSON.parse(l));
+
+    const whoami = await kubectl('kubeconfig-agent', ['auth', 'whoami', '-o', 'json']);
+    assert.equal(whoami.code, 0, whoami.stderr);
+    const user = JSON.parse(whoami.stdout).status.userInfo;
+    assert.equal(user.username, 'demo-agent');
+    assert.ok(user.groups.includes('agents'), JSON.stringify(user.groups));
+
+    const pods = await kubectl('kubeconfig-agent', ['-n', 'staging', 'get', 'pods', '-o', 'name']);
+    assert.equal(pods.code, 0, pods.stderr);
+    assert.match(pods.stdout, /^pod\/api-/m);
+    const everywhere = await kubectl('kubeconfig-agent', ['get', 'pods', '-A']);
+    assert.notEqual(everywhere.code, 0, 'group agents may not list pods cluster-wide');
+    assert.match(everywhere.stderr, /forbidden/i);
+
+    const trusted = await kubectl('kubeconfig-trusted', ['get', 'pods', '-A', '-o', 'name']);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.match(trusted.stdout, /^pod\/web-/m);
+    const last = requests().filter((r) => r.path === '/api/v1/pods').at(-1);
+    assert.equal(last.user, 'trusted-agent');
+    assert.deepEqual(last.groups, ['trusted', 'system:authenticated']);
+    assert.equal(last.impersonatedBy, 'kubegate');
+
+    // Guardrails (issue 5): the baseline pack decides for group agents.
+    const deleteNamespace = await kubectl('kubeconfig-agent', ['delete', 'namespace', 'staging']);
+    assert.notEqual(deleteNamespace.code, 0);
+    assert.match(deleteNamespace.stderr, /forbidden by policy \(rule deny-namespace-delete\): .*may not delete namespaces/);
+    const exec = await kubectl('kubeconfig-agent', ['-n', 'staging', 'exec', 'api-5c6b7f9d8-m4n7k', '--', 'true']);
+    assert.notEqual(exec.code, 0);
+    assert.match(exec.stderr, /requires approval \(rule review-exec\)/);
+    // Every kubectl version, including those that send protobuf bodies for some kinds.
+    const podCreates = () => requests().filter((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/staging/pods').length;
+    const createsBefore = podCreates();
+    const versions = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter((v) => kubectlPath(v));
+    assert.ok(versions.length >= 2, `kubectl versions found: ${versions}`);
+    for (const version of versions) {
+      const privileged = await run(kubectlPath(version), ['--kubeconfig', path.join(demoDir, 'kubeconfig-agent'),
+        '--cache-dir', path.join(home, `kube-cache-${version}`), '-n', 'staging', 'create', '-f',
+        path.join(REPO, 'examples', 'pods', 'privileged.yaml')], { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 60000 });
+      assert.notEqual(privileged.code, 0, `kubectl ${version} created a privileged pod`);
+      assert.match(privileged.stderr, /forbidden by policy \(rule deny-privileged-pods\)/, `kubectl ${version}`);
+    }
+    assert.equal(podCreates(), createsBefore, 'no privileged pod reached the cluster');
+    assert.ok(!requests().some((r) => r.method === 'DELETE' && r.path === '/api/v1/namespaces/staging'),
+      'the namespace delete never reached the cluster');
+    const plain = await kubectl('kubeconfig-agent', ['-n', 'staging', 'run', 'plain-test', '--image=busybox:1.36', '--restart=Never']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /pod\/plain-test created/);
+    assert.equal(podCreates(), createsBefore + 1, 'the plain pod reached the cluster');
+
+    demo.kill('SIGINT');
+    let timer;
+    const { code, signal } = await Promise.race([exited,
+      new Promise((r) => { timer = setTimeout(() => r({ code: 'still running 20 s after SIGINT' }), 20000); })]);
+    clearTimeout(timer);
+    assert.ok(code !== null || signal !== null, `the demo stops on SIGINT (${code})`);
+    assert.notEqual(code, 'still running 20 s after SIGINT');
+    const left = started.filter(alive);
+    assert.deepEqual(left, [], 'no process of the demo is left');
+  });
