@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const WebSocket = require('ws');
 const { startSim, kubectl, kubectlPath, run, tempDir, readRequestLog, request } = require('./support/harness');
+const { ptyDriver } = require('./support/pty');
 const { Registry } = require('../lib/registry');
 const { Store } = require('../lib/store');
 const { PodRuntime } = require('../lib/pods');
@@ -322,31 +323,7 @@ for (const version of ['1.30', '1.33']) {
 }
 
 // Drives `kubectl exec -it` through a real pseudo-terminal: prompt, echo, resize, ^C, exit code.
-const PTY_DRIVER = String.raw`
-import os, pty, sys, time, select, fcntl, termios, struct, signal, json
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-def size(r, c): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', r, c, 0, 0))
-size(30, 100)
-out = b''
-def pump(t):
-    global out
-    end = time.time() + t
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try: d = os.read(fd, 4096)
-            except OSError: return False
-            if not d: return False
-            out += d
-    return True
-def wait_for(s, t=15):
-    end = time.time() + t
-    while time.time() < end:
-        if s.encode() in out: return True
-        if not pump(0.1): return False
-    return False
+const PTY_DRIVER = ptyDriver(String.raw`
 wait_for('/ # ')
 os.write(fd, b'echo hi\r'); wait_for('hi\r\n')
 os.write(fd, b'stty size\r'); wait_for('30 100')
@@ -354,9 +331,7 @@ size(40, 120); os.kill(pid, signal.SIGWINCH); time.sleep(0.5)
 os.write(fd, b'stty size\r'); wait_for('40 120')
 os.write(fd, b'sleep 30\r'); pump(0.5); os.write(fd, b'\x03'); wait_for('^C')
 os.write(fd, b'exit 5\r'); pump(3)
-_, status = os.waitpid(pid, 0)
-print(json.dumps({'transcript': out.decode(errors='replace'), 'code': os.waitstatus_to_exitcode(status)}))
-`;
+`);
 
 test('kubectl exec -it under a pseudo-terminal', { timeout: 90000 }, async (t) => {
   if (!fs.existsSync(PYTHON)) return t.skip(`${PYTHON} is missing (needed for its pty module)`);

@@ -15,6 +15,7 @@ const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { run: runProcess, tempDir } = require('./harness');
+const { ptyDriver } = require('./pty');
 
 // Debian's python3 (pty module for exec -it), not whichever python3 a PATH shim picks.
 const PYTHON = '/usr/bin/python3';
@@ -299,40 +300,14 @@ async function exec(run) {
 }
 
 // Drives `kubectl exec -it ... -- sh` in a pseudo-terminal: prompt, size, a resize, exit code.
-const PTY_DRIVER = String.raw`
-import os, pty, sys, time, select, fcntl, termios, struct, signal, json
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-def size(rows, cols): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', rows, cols, 0, 0))
-size(30, 100)
-out = b''
-def pump(t):
-    global out
-    end = time.time() + t
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try: d = os.read(fd, 4096)
-            except OSError: return False
-            if not d: return False
-            out += d
-    return True
-def wait_for(s, t=15):
-    end = time.time() + t
-    while time.time() < end:
-        if s.encode() in out: return True
-        if not pump(0.1): return False
-    return False
+const PTY_DRIVER = ptyDriver(String.raw`
 wait_for('# '); pump(0.3)  # as a person would: kubectl's first resize is sent by a goroutine of its own
 os.write(fd, b'stty size\r'); wait_for('30 100\r\n')
 size(40, 120); os.kill(pid, signal.SIGWINCH); time.sleep(0.5)
 os.write(fd, b'stty size\r'); wait_for('40 120\r\n')
 os.write(fd, b'exit 3\r')
 while pump(1): pass
-_, status = os.waitpid(pid, 0)
-print(json.dumps({'transcript': out.decode(errors='replace'), 'code': os.waitstatus_to_exitcode(status)}))
-`;
+`);
 
 async function execTty(run) {
   const r = await run(['exec', '-it', '-n', 'production', POD, '--', 'sh'], { pty: PTY_DRIVER, timeoutMs: 45000 });
