@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { startSim, kubectl, kubectlPath, run, tempDir, readRequestLog, request } = require('./support/harness');
+const { startSimFor, kubectl, kubectlPath, run, tempDir, readRequestLog, request } = require('./support/harness');
 const { ptyDriver } = require('./support/pty');
 const { Registry } = require('../lib/registry');
 const { Store } = require('../lib/store');
@@ -134,18 +134,6 @@ test('session: attach shows the container output from now on', async () => {
 
 // ---- the wire, against a running kube-sim ----------------------------------------------------------
 
-async function simOrSkip(t, emulatedVersion = '1.33') {
-  let sim;
-  try {
-    sim = await startSim({ emulatedVersion });
-  } catch (e) {
-    t.skip(`kube-sim's server does not start yet: ${String(e.message).split('\n')[0]}`);
-    return null;
-  }
-  t.after(() => sim.close());
-  return sim;
-}
-
 function tlsOptions(sim) {
   const certs = path.join(sim.stateDir, 'certs');
   return { ca: fs.readFileSync(sim.caFile), cert: fs.readFileSync(path.join(certs, 'admin.crt')),
@@ -175,8 +163,7 @@ const channelText = (frames, ch) => frames.filter((f) => f.data[0] === ch).map((
 const q = (command, extra = 'stdout=true&stderr=true') => `${command.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&${extra}`;
 
 test('WebSocket v5 (kubectl ≥1.30): empty first frame, output, translated exit Status, close 1000', async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const r = await wsExec(sim, q(['sh', '-c', 'echo out; echo err >&2; exit 3']), ['v5.channel.k8s.io']);
   assert.equal(r.protocol, 'v5.channel.k8s.io');
   assert.deepEqual([...r.frames[0].data], [1], 'an empty stdout message announces the stream');
@@ -193,8 +180,7 @@ test('WebSocket v5 (kubectl ≥1.30): empty first frame, output, translated exit
 });
 
 test('WebSocket v5: stdin, the CLOSE signal and resize', async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const cat = await wsExec(sim, q(['cat'], 'stdin=true&stdout=true&stderr=true'), ['v5.channel.k8s.io'], (ws) => {
     ws.send(Buffer.from('\x00piped '));
     ws.send(Buffer.from('\x00input'));
@@ -211,8 +197,7 @@ test('WebSocket v5: stdin, the CLOSE signal and resize', async (t) => {
 });
 
 test('WebSocket kubelet protocols: v4, base64 text frames and the bare legacy protocol', async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const cmd = q(['sh', '-c', 'echo hi; exit 2']);
   const v4 = await wsExec(sim, cmd, ['v4.channel.k8s.io']);
   assert.equal(v4.protocol, 'v4.channel.k8s.io');
@@ -242,8 +227,7 @@ test('WebSocket kubelet protocols: v4, base64 text frames and the bare legacy pr
 });
 
 test('WebSocket on a 1.27 server: v5 is turned away (kubectl falls back to SPDY), v4 is served', async (t) => {
-  const sim = await simOrSkip(t, '1.27');
-  if (!sim) return;
+  const sim = await startSimFor(t, '1.27');
   const v5 = await wsExec(sim, q(['true']), ['v5.channel.k8s.io']);
   assert.equal(v5.status, 403);
   const v4 = await wsExec(sim, q(['echo', 'old']), ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
@@ -258,8 +242,7 @@ test('WebSocket on a 1.27 server: v5 is turned away (kubectl falls back to SPDY)
 });
 
 test('exec refusals before and at the upgrade', async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const { store, registry, pods } = sim.sim;
   const T = (r) => registry.lookup('', 'v1', r);
   store.create(T('pods'), pods.prepareNewPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'multi', namespace: 'production' },
@@ -300,8 +283,7 @@ test('exec refusals before and at the upgrade', async (t) => {
 for (const version of ['1.30', '1.33']) {
   test(`kubectl ${version} exec: env, a mounted secret, exit codes, a missing executable`, { timeout: 90000 }, async (t) => {
     if (!kubectlPath(version)) return t.skip(`kubectl.${version} is not installed`);
-    const sim = await simOrSkip(t);
-    if (!sim) return;
+    const sim = await startSimFor(t);
     const secret = sim.sim.store.get(sim.sim.registry.lookup('', 'v1', 'secrets'), 'production', 'db-credentials');
     const password = Buffer.from(secret.data.password, 'base64').toString();
     const k = (args, opts) => kubectl(version, sim, ['-n', 'production', ...args], opts);
@@ -336,8 +318,7 @@ os.write(fd, b'exit 5\r'); pump(3)
 test('kubectl exec -it under a pseudo-terminal', { timeout: 90000 }, async (t) => {
   if (!fs.existsSync(PYTHON)) return t.skip(`${PYTHON} is missing (needed for its pty module)`);
   if (!kubectlPath('1.33')) return t.skip('kubectl.1.33 is not installed');
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const home = tempDir('home');
   t.after(() => fs.rmSync(home, { recursive: true, force: true }));
   const args = ['-c', PTY_DRIVER, kubectlPath('1.33'), '--kubeconfig', sim.adminKubeconfig, '--cache-dir', path.join(home, 'cache'),
@@ -376,8 +357,7 @@ test('python3-kubernetes exec over v4: output, stderr, exit codes, stdin', { tim
   if (!fs.existsSync(PYTHON) || !fs.existsSync('/usr/lib/python3/dist-packages/kubernetes')) {
     return t.skip('Debian python3-kubernetes is not installed (apt-get install python3-kubernetes)');
   }
-  const sim = await simOrSkip(t, '1.30');
-  if (!sim) return;
+  const sim = await startSimFor(t, '1.30');
   const r = await run(PYTHON, ['-c', PYTHON_EXEC, sim.adminKubeconfig], { timeoutMs: 45000, env: { PATH: process.env.PATH, HOME: sim.stateDir } });
   assert.equal(r.code, 0, r.stderr);
   const res = JSON.parse(r.stdout);

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const https = require('node:https');
 const { spawn } = require('node:child_process');
-const { startSim, kubectl, kubectlPath, tempDir, readRequestLog, request } = require('./support/harness');
+const { startSimFor, kubectl, kubectlPath, tempDir, readRequestLog, request } = require('./support/harness');
 const { Registry } = require('../lib/registry');
 const { Store } = require('../lib/store');
 const { PodRuntime, rfc3339Nano, LOG_LINES_ANNOTATION } = require('../lib/pods');
@@ -106,23 +106,10 @@ test('followLogs streams lines as they come due and ends with the pod', async ()
 
 // ---- pods/log over HTTP -----------------------------------------------------------------------
 
-async function simOrSkip(t, emulatedVersion = '1.33') {
-  let sim;
-  try {
-    sim = await startSim({ emulatedVersion });
-  } catch (e) {
-    t.skip(`kube-sim's server does not start yet: ${String(e.message).split('\n')[0]}`);
-    return null;
-  }
-  t.after(() => sim.close());
-  return sim;
-}
-
 const get = (sim, p) => request(sim, { path: p, cert: 'admin' });
 
 test('pods/log: text/plain, chunked, tail, timestamps, limitBytes and kube-apiserver booleans', async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   await new Promise((r) => setTimeout(r, 1500)); // the seeded pod just started: let a line or two come due
   const all = await get(sim, LOG);
   assert.equal(all.status, 200);
@@ -148,8 +135,7 @@ test('pods/log: text/plain, chunked, tail, timestamps, limitBytes and kube-apise
 });
 
 test('pods/log: refusals word for word', async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const { store, registry, pods } = sim.sim;
   store.create(registry.lookup('', 'v1', 'pods'), pods.prepareNewPod({ apiVersion: 'v1', kind: 'Pod',
     metadata: { name: 'multi', namespace: 'production', annotations: { 'kubectl.kubernetes.io/default-container': 'b' } },
@@ -169,8 +155,7 @@ test('pods/log: refusals word for word', async (t) => {
 });
 
 test('pods/log?follow streams new lines and ends when the pod is deleted', { timeout: 30000 }, async (t) => {
-  const sim = await simOrSkip(t);
-  if (!sim) return;
+  const sim = await startSimFor(t);
   const certs = path.join(sim.stateDir, 'certs');
   const opts = { ca: fs.readFileSync(sim.caFile), cert: fs.readFileSync(path.join(certs, 'admin.crt')),
                  key: fs.readFileSync(path.join(certs, 'admin.key')) };
@@ -210,8 +195,7 @@ function followLines(version, sim, args, want) {
 for (const version of ['1.27', '1.30', '1.33']) {
   test(`kubectl ${version} logs, logs --tail=2 --timestamps, logs -f`, { timeout: 60000 }, async (t) => {
     if (!kubectlPath(version)) return t.skip(`kubectl.${version} is not installed`);
-    const sim = await simOrSkip(t);
-    if (!sim) return;
+    const sim = await startSimFor(t);
     const { store, registry, pods } = sim.sim;
     store.create(registry.lookup('', 'v1', 'pods'), pods.prepareNewPod({ apiVersion: 'v1', kind: 'Pod',
       metadata: { name: 'leaky', namespace: 'production', annotations: { [LOG_LINES_ANNOTATION]: '["DATABASE_URL=postgres://app:pw@db/app"]' } },

@@ -62,7 +62,14 @@ function readRequestLog(sim) {
 // Versions the acceptance matrix runs, with the ones missing on this machine reported once.
 const MATRIX = ['1.27', '1.30', '1.31', '1.33'];
 
-module.exports = { startSim, kubectl, kubectlPath, run, readRequestLog, tempDir, MATRIX, DEMO_SEED, KUBECTL_DIR };
+// A kube-sim for one test, closed when the test ends. A sim that does not start fails the test.
+async function startSimFor(t, emulatedVersion = '1.33') {
+  const sim = await startSim({ emulatedVersion });
+  t.after(() => sim.close());
+  return sim;
+}
+
+module.exports = { startSim, startSimFor, kubectl, kubectlPath, run, readRequestLog, tempDir, MATRIX, DEMO_SEED, KUBECTL_DIR };
 
 // One HTTPS request to kube-sim, verifying its CA. `as` names a seed user whose token is sent;
 // `cert` names a client certificate in <state>/certs. Resolves {status, headers, body (string)}.
