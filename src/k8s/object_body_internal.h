@@ -9,6 +9,7 @@
 #include <boost/system/result.hpp>
 
 #include "k8s/request_info.h"
+#include "k8s/utf8.h"
 
 namespace kubegate::k8s::body {
 
@@ -23,8 +24,6 @@ using BodyResult = boost::system::result<T, BodyError>;
 
 inline BodyError bodyError(std::string message) { return BodyError{std::move(message)}; }
 
-// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
-bool isValidUtf8(std::string_view text);
 
 // A JSON document as sigs.k8s.io/json reads it, refusing what it would read differently.
 BodyResult<boost::json::value> parseJson(std::string_view text);

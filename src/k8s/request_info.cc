@@ -3,6 +3,7 @@
 // conversion. Every quirk is kept on purpose: where the gateway and the API server read a request
 // differently, an attacker chooses the reading (shared/notes/security.md §2.2).
 #include "k8s/request_info.h"
+#include "k8s/utf8.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -93,34 +94,6 @@ struct FieldTerm {
   bool equals;  // "=" or "=="; false for "!="
   std::string value;
 };
-
-// Length of the valid UTF-8 sequence at s[i] as Go's utf8.DecodeRuneInString judges it, or 0 when
-// the byte starts none (Go then yields U+FFFD with width 1).
-std::size_t validRuneLength(std::string_view s, std::size_t i) {
-  const auto at = [&](std::size_t k) -> unsigned { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0x100U; };
-  const unsigned lead = at(0);
-  if (lead < 0x80) return 1;
-  unsigned lo = 0x80, hi = 0xBF;
-  std::size_t n = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    n = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    n = 3;
-    if (lead == 0xE0) lo = 0xA0;
-    if (lead == 0xED) hi = 0x9F;  // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    n = 4;
-    if (lead == 0xF0) lo = 0x90;
-    if (lead == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (at(1) < lo || at(1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (at(k) < 0x80 || at(k) > 0xBF) return 0;
-  }
-  return n;
-}
 
 // fields.UnescapeValue. It walks runes and re-encodes them, so invalid UTF-8 comes out as U+FFFD
 // whenever the value needed unescaping; the promoted name must carry the same bytes.

@@ -7,12 +7,10 @@
 namespace kubegate::proxy {
 
 RequestVerdict decideRequest(const Runtime& rt, const http_io::InboundRequest& in, const RequestScope& scope) {
-  // Decoded only when the body is the object acted on; the policy reads it, the upstream request
-  // carries the very bytes it was decoded from (parse once, decide, rebuild).
-  k8s::DecodedObject decoded;
-  if (k8s::carriesObject(scope.info)) {
-    decoded = k8s::decodeRequestObject(in.message[http::field::content_type], in.message.body(), scope.info);
-  }
+  // Only a body that is the object acted on is decoded (k8s::carriesObject); the policy reads it,
+  // and the upstream request carries the very bytes it was decoded from (parse once, decide, rebuild).
+  k8s::DecodedObject decoded =
+      k8s::decodeRequestObject(in.message[http::field::content_type], in.message.body(), scope.info);
   const policy::RequestFacts facts{
       .identity = scope.identity,
       .cluster = scope.cluster->name(),
