@@ -17,7 +17,9 @@
 namespace kubegate::audit {
 
 struct AuditLogOptions {
-  std::chrono::milliseconds maxBatchDelay{5};       // longest an entry waits for its batch to start
+  // The writer never waits on purpose while entries are queued: it commits whatever is queued, and
+  // the next batch forms while that commit runs. So an entry waits at most for one commit in progress
+  // plus its own, and batches grow with load by themselves.
   std::size_t maxBatchEntries = 4096;
   std::chrono::milliseconds treeHeadInterval{1000};  // a signed head at most this often (and at stop)
   std::string signingKeyPem;                         // Ed25519 private key (PEM); empty: heads unsigned
