@@ -1,4 +1,5 @@
 #include "cli/credential.h"
+#include "http/base64.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -317,11 +318,7 @@ std::string formEncode(std::string_view value) {
 
 std::string basicAuthorization(std::string_view clientId, std::string_view secret) {
   const std::string pair = formEncode(clientId) + ":" + formEncode(secret);
-  std::string encoded(4 * ((pair.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                reinterpret_cast<const unsigned char*>(pair.data()), static_cast<int>(pair.size()));
-  encoded.resize(static_cast<std::size_t>(n));
-  return "Basic " + encoded;
+  return "Basic " + encodeBase64(pair);
 }
 
 boost::system::result<Token, CliError> parseTokenResponse(unsigned status, const std::string& body,

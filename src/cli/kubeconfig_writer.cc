@@ -1,4 +1,5 @@
 #include "cli/kubeconfig_writer.h"
+#include "http/base64.h"
 
 #include <unistd.h>
 
@@ -31,14 +32,6 @@ bool isLowerAlnumDash(std::string_view s) {
   return true;
 }
 
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 std::string absolute(const std::string& path) {
   if (path.empty()) return path;
   std::error_code ec;
@@ -64,7 +57,7 @@ Text readGatewayCa(const std::string& path) {
   if (pem.size() > kMaxCaBytes || pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
     return CliError{"the gateway CA file " + path + " holds no PEM certificate"};
   }
-  return value(base64(pem));
+  return value(encodeBase64(pem));
 }
 
 boost::system::result<std::vector<std::string>, CliError> clustersFromConfig(const std::string& configFlag) {

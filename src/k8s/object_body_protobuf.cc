@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 
+#include "http/base64.h"
 #include "k8s/object_body.h"
 #include "k8s/object_body_internal.h"
 #include "k8s/protobuf_reader.h"
@@ -24,24 +25,6 @@ using proto::FieldKind;
 using proto::FieldSpec;
 using proto::MessageSpec;
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const std::uint32_t n = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) | std::uint8_t(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(n >> shift) & 63]);
-  }
-  if (i + 1 == bytes.size()) {
-    const std::uint32_t n = std::uint8_t(bytes[i]) << 16;
-    out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    const std::uint32_t n = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8);
-    out += {kAlphabet[(n >> 18) & 63], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63], '='};
-  }
-  return out;
-}
 
 // metav1.Time as its JSON form writes it (UTC, whole seconds: the Go Unmarshal drops nanos).
 std::string rfc3339(std::int64_t seconds) {
@@ -164,7 +147,7 @@ class ObjectDecoder {
         store(field, out, boost::json::string_view(bytes.data(), bytes.size()));
         return true;
       case FieldKind::bytes:
-        store(field, out, boost::json::string(base64(bytes)));
+        store(field, out, boost::json::string(encodeBase64(bytes)));
         return true;
       case FieldKind::inlined:
         return decodeMessage(bytes, *field.message, out, depth + 1);
@@ -255,7 +238,7 @@ class ObjectDecoder {
     if (!isValidUtf8(key)) return fail("map key is not valid UTF-8", field.jsonName);
     boost::json::value value;
     if (field.kind == FieldKind::bytesMap) {
-      value = boost::json::string(base64(raw));
+      value = boost::json::string(encodeBase64(raw));
     } else if (field.kind == FieldKind::stringMap) {
       if (!isValidUtf8(raw)) return fail("string is not valid UTF-8", field.jsonName);
       value = boost::json::string_view(raw.data(), raw.size());
