@@ -8,7 +8,9 @@
 
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audit/entry.h"
@@ -21,6 +23,12 @@ struct StoreError {
 };
 template <class T>
 using StoreResult = boost::system::result<T, StoreError>;
+
+// Lets StoreResult::value() work (it throws std::runtime_error with the message) in tools and tests;
+// the data path checks results instead.
+[[noreturn]] inline void throw_exception_from_error(const StoreError& e, const boost::source_location&) {
+  throw std::runtime_error(e.message);
+}
 
 // What survives pruning: the tree head of the removed prefix and the right edge of the Merkle tree
 // at that size (the roots of its perfect subtrees, largest first), from which the tree over the
@@ -42,6 +50,17 @@ class Store {
   virtual StoreResult<std::uint64_t> nextSeq() = 0;
   // Entries with seq >= fromSeq in seq order, at most `limit`.
   virtual StoreResult<std::vector<StoredEntry>> readEntries(std::uint64_t fromSeq, std::size_t limit) = 0;
+  // Leaf hashes of entries with seq >= fromSeq in seq order, at most `limit`, as (seq, hash). Rebuilding
+  // the tree's right edge needs only these; the default reads whole entries, a backend can do better.
+  virtual StoreResult<std::vector<std::pair<std::uint64_t, Digest>>> readLeafHashes(std::uint64_t fromSeq,
+                                                                                    std::size_t limit) {
+    auto entries = readEntries(fromSeq, limit);
+    if (!entries) return entries.error();
+    std::vector<std::pair<std::uint64_t, Digest>> out;
+    out.reserve(entries->size());
+    for (const auto& e : *entries) out.emplace_back(e.seq, e.leafHash);
+    return out;
+  }
   virtual StoreResult<std::vector<TreeHead>> treeHeads() = 0;  // ascending size
   virtual StoreResult<std::optional<PruneCheckpoint>> pruneCheckpoint() = 0;
 

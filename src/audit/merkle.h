@@ -1,0 +1,48 @@
+// RFC 6962 Merkle tree hashing for the audit log: the leaf encoding of an entry, and the tree's right
+// edge (frontier), which is all the writer needs to append in O(log n) and to know the root at any
+// size it reaches.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/entry.h"
+
+namespace kubegate::audit {
+
+Digest sha256(std::string_view bytes);
+Digest hashLeaf(std::string_view leafInput);                 // SHA-256(0x00 || input)
+Digest hashChildren(const Digest& left, const Digest& right);  // SHA-256(0x01 || left || right)
+Digest emptyTreeRoot();                                       // SHA-256("")
+
+// The canonical bytes of an entry at position `seq` (the format is fixed: see docs/audit.md).
+std::string leafInput(std::uint64_t seq, const Entry& entry);
+Digest entryLeafHash(std::uint64_t seq, const Entry& entry);
+
+std::string toHex(std::span<const unsigned char> bytes);
+std::optional<Digest> digestFromHex(std::string_view hex);
+std::optional<Digest> digestFromBytes(std::string_view bytes);
+
+// The roots of the perfect subtrees that make up a tree of `size()` leaves, largest first (one per
+// set bit of the size).
+class MerkleFrontier {
+ public:
+  MerkleFrontier() = default;
+  // Fails when `roots` cannot be the frontier of a tree of `size` leaves.
+  static std::optional<MerkleFrontier> fromRoots(std::uint64_t size, std::vector<Digest> roots);
+
+  void append(const Digest& leafHash);
+  Digest root() const;
+  std::uint64_t size() const { return size_; }
+  const std::vector<Digest>& roots() const { return roots_; }
+
+ private:
+  std::uint64_t size_ = 0;
+  std::vector<Digest> roots_;
+};
+
+}  // namespace kubegate::audit
