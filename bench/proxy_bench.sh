@@ -5,6 +5,8 @@
 #   kubegate     client -> kubegate (client-certificate auth, token + impersonation upstream) -> upstream
 #   nginx-proxy  client -> nginx as a TLS reverse proxy doing the same (client cert, token,
 #                identity headers, keep-alive upstream pool) -> upstream
+#   kubegate-unrecorded  the same kubegate with `audit.enabled: false`: what the record costs, measured
+#                side by side (the kubegate leg records every request durably before forwarding it)
 #
 # The client is bench/loadgen.js (Node, HTTP/1.1 keep-alive over TLS with a client certificate),
 # because kubegate authenticates by client certificate, wrk cannot present one, and no Debian load
@@ -217,6 +219,7 @@ tls: {certFile: $WORK/front.crt, keyFile: $WORK/front.key, clientCAFile: $WORK/g
 admin: {listen: 127.0.0.1:0}
 workers: $KUBEGATE_WORKERS
 drainTimeout: 1s
+audit: {database: $WORK/audit.db}
 clusters:
   - name: bench
     server: https://localhost:$UP_PORT
@@ -224,32 +227,44 @@ clusters:
     credentials: {tokenFile: $WORK/upstream-token}
 EOF
 
+# The same gateway without a record, for the recording's cost.
+sed 's#^audit: .*#audit: {enabled: false}#' kubegate.yaml >kubegate-unrecorded.yaml
+
 nginx -p "$WORK" -c "$WORK/upstream.conf" -e "$WORK/logs/upstream.error.log" &
 UP_PID=$!; PIDS+=("$UP_PID")
 nginx -p "$WORK" -c "$WORK/proxy.conf" -e "$WORK/logs/proxy.error.log" &
 PX_PID=$!; PIDS+=("$PX_PID")
 "$KUBEGATE" serve --config "$WORK/kubegate.yaml" >"$WORK/logs/kubegate.log" 2>&1 &
 KG_PID=$!; PIDS+=("$KG_PID")
+"$KUBEGATE" serve --config "$WORK/kubegate-unrecorded.yaml" >"$WORK/logs/kubegate-unrecorded.log" 2>&1 &
+KU_PID=$!; PIDS+=("$KU_PID")
 
 wait_port "$UP_PORT" "$UP_PID" || die "upstream nginx did not start: $(cat logs/upstream.error.log)"
 wait_port "$PX_PORT" "$PX_PID" || die "proxy nginx did not start: $(cat logs/proxy.error.log)"
-KG_PORT=
-for _ in $(seq 150); do
-  KG_PORT=$(sed -n 's/.*"msg":"listening".*"port":\([0-9]*\).*/\1/p' logs/kubegate.log | head -1)
-  [ -n "$KG_PORT" ] && break
-  kill -0 "$KG_PID" 2>/dev/null || die "kubegate exited: $(cat logs/kubegate.log)"
-  sleep 0.1
-done
-[ -n "$KG_PORT" ] || die "kubegate did not start: $(cat logs/kubegate.log)"
+gateway_port() {  # LOG PID: the port a kubegate logged, once it listens
+  local port=
+  for _ in $(seq 150); do
+    port=$(sed -n 's/.*"msg":"listening".*"port":\([0-9]*\).*/\1/p' "$1" | head -1)
+    [ -n "$port" ] && break
+    kill -0 "$2" 2>/dev/null || die "kubegate exited: $(cat "$1")"
+    sleep 0.1
+  done
+  [ -n "$port" ] || die "kubegate did not start: $(cat "$1")"
+  echo "$port"
+}
+KG_PORT=$(gateway_port logs/kubegate.log "$KG_PID")
+KU_PORT=$(gateway_port logs/kubegate-unrecorded.log "$KU_PID")
 
 declare -A URL=(
   [direct]="https://127.0.0.1:$UP_PORT$API_PATH"
   [kubegate]="https://127.0.0.1:$KG_PORT/clusters/bench$API_PATH"
+  [kubegate-unrecorded]="https://127.0.0.1:$KU_PORT/clusters/bench$API_PATH"
   [nginx-proxy]="https://127.0.0.1:$PX_PORT/clusters/bench$API_PATH"
   [nginx-proxy-nocert]="https://127.0.0.1:$PXW_PORT/clusters/bench$API_PATH"
 )
-declare -A CACERT=([direct]=cluster-ca.crt [kubegate]=gateway-ca.crt [nginx-proxy]=gateway-ca.crt [nginx-proxy-nocert]=gateway-ca.crt)
-LEGS=(direct kubegate nginx-proxy)
+declare -A CACERT=([direct]=cluster-ca.crt [kubegate]=gateway-ca.crt [kubegate-unrecorded]=gateway-ca.crt
+                   [nginx-proxy]=gateway-ca.crt [nginx-proxy-nocert]=gateway-ca.crt)
+LEGS=(direct kubegate nginx-proxy kubegate-unrecorded)
 
 # Each leg must answer 200 with the exact body, verified TLS and the agent's client certificate.
 for leg in "${LEGS[@]}" nginx-proxy-nocert; do
@@ -279,10 +294,10 @@ busy_ticks() {  # all CPUs' non-idle ticks since boot
   read -r _ user nice system _ _ irq softirq steal _ </proc/stat
   echo $((user + nice + system + irq + softirq + steal))
 }
-declare -A PROXY_PROCS=([direct]="" [kubegate]="$KG_PID" [nginx-proxy]="$(procs_of "$PX_PID")")
+declare -A PROXY_PROCS=([direct]="" [kubegate]="$KG_PID" [kubegate-unrecorded]="$KU_PID" [nginx-proxy]="$(procs_of "$PX_PID")")
 UP_PROCS=$(procs_of "$UP_PID")
 # Our processes idle during another leg's run: not foreign load.
-OTHER_PROCS="$KG_PID $(procs_of "$PX_PID")"
+OTHER_PROCS="$KG_PID $KU_PID $(procs_of "$PX_PID")"
 HZ=$(getconf CLK_TCK)
 
 # run_load PHASE ROUND LEG SECONDS [RATE]: one loadgen run; appends a JSON line to results.jsonl.
@@ -339,13 +354,13 @@ EOF
 
 rotated() {  # rotated ROUND: the legs, starting at a different one each round
   local i
-  for i in 0 1 2; do printf '%s ' "${LEGS[$(((i + $1 - 1) % 3))]}"; done
+  for i in "${!LEGS[@]}"; do printf '%s ' "${LEGS[$(((i + $1 - 1) % ${#LEGS[@]}))]}"; done
 }
 
 mkdir -p raw
 : >results.jsonl
 START=$(date +%s)
-say "upstream :$UP_PORT, kubegate :$KG_PORT, nginx-proxy :$PX_PORT; body $BODY_BYTES B; $CONNECTIONS connections"
+say "upstream :$UP_PORT, kubegate :$KG_PORT (unrecorded :$KU_PORT), nginx-proxy :$PX_PORT; body $BODY_BYTES B; $CONNECTIONS connections"
 say "warm-up: ${WARMUP}s per leg"
 for leg in "${LEGS[@]}"; do run_load warmup 0 "$leg" "$WARMUP"; done
 for round in $(seq "$ROUNDS"); do
@@ -369,6 +384,7 @@ for round in $(seq "$RATE_ROUNDS"); do
   for leg in $order; do run_load rate "$round" "$leg" "$RATE_DURATION" "$RATE"; done
 done
 kill -0 "$KG_PID" 2>/dev/null || die "kubegate died during the run: $(tail -5 logs/kubegate.log)"
+kill -0 "$KU_PID" 2>/dev/null || die "the unrecorded kubegate died during the run: $(tail -5 logs/kubegate-unrecorded.log)"
 
 # ---------------------------------------------------------------------------------------------
 LABEL=${BENCH_LABEL:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
@@ -376,7 +392,7 @@ LABEL=${BENCH_LABEL:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo
 python3 - results.jsonl <<EOF
 import json, statistics as st, datetime
 rows = [json.loads(l) for l in open("results.jsonl")]
-legs = ["direct", "kubegate", "nginx-proxy"]
+legs = ["direct", "kubegate", "nginx-proxy", "kubegate-unrecorded"]
 med = lambda xs: st.median(xs) if xs else float("nan")
 def pick(phase, leg, tool="loadgen"):
     return [r for r in rows if r["phase"] == phase and r["leg"] == leg and r["tool"] == tool]
@@ -414,6 +430,8 @@ print("|---|---|---|---|---|")
 print(f"| kubegate / nginx-proxy | {k['rps']/n['rps']:.2f}x | {k['p50']/n['p50']:.2f}x | {k['p99']/n['p99']:.2f}x | {k['proxy']/n['proxy']:.2f}x |")
 print(f"| kubegate / direct | {k['rps']/d['rps']:.2f}x | {k['p50']/d['p50']:.2f}x | {k['p99']/d['p99']:.2f}x | |")
 print(f"| nginx-proxy / direct | {n['rps']/d['rps']:.2f}x | {n['p50']/d['p50']:.2f}x | {n['p99']/d['p99']:.2f}x | |")
+u = sat["kubegate-unrecorded"]
+print(f"| kubegate recorded / unrecorded | {k['rps']/u['rps']:.2f}x | {k['p50']/u['p50']:.2f}x | {k['p99']/u['p99']:.2f}x | {k['proxy']/u['proxy']:.2f}x |")
 eq = {l: summary(pick("rate", l)) for l in legs}
 if all(pick("rate", l) for l in legs):
     print()
@@ -431,6 +449,8 @@ if all(pick("rate", l) for l in legs):
     print("|---|---|---|---|")
     print(f"| kubegate / nginx-proxy | {k['p50']/n['p50']:.2f}x | {k['p99']/n['p99']:.2f}x | {k['proxy']/n['proxy']:.2f}x |")
     print(f"| kubegate / direct | {k['p50']/d['p50']:.2f}x | {k['p99']/d['p99']:.2f}x | |")
+    u = eq["kubegate-unrecorded"]
+    print(f"| kubegate recorded / unrecorded | {k['p50']/u['p50']:.2f}x | {k['p99']/u['p99']:.2f}x | {k['proxy']/u['proxy']:.2f}x |")
 wrk = {l: pick("wrk", l, "wrk") for l in ("direct", "nginx-proxy")}
 if all(wrk.values()):
     print()

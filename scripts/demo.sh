@@ -58,6 +58,12 @@ issuer=https://$idp_listen
   ossl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile server.ext -out server.crt
 )
 
+# The record's signing key (Ed25519): tree heads signed with it let `kubegate audit verify` prove
+# nothing was changed.
+mkdir -p "$demo/audit"
+openssl genpkey -algorithm ed25519 -out "$demo/audit/signing.pem" 2>/dev/null
+chmod 600 "$demo/audit/signing.pem"
+
 # 4. The gateway's config, from the example with the demo's paths.
 sed -e "s#@LISTEN@#$gw_listen#; s#@ADMIN@#$admin_listen#; s#@DEMO@#$demo#g; s#@SIM@#https://$sim_listen#; s#@ISSUER@#$issuer#; s#@ROOT@#$root#" \
   examples/demo-kubegate.yaml > "$demo/kubegate.yaml"
@@ -107,8 +113,16 @@ if [ -n "$kubectl_bin" ]; then
   run "$demo/kubeconfig-agent" -n staging create -f examples/pods/plain.yaml
   echo; echo "== As the trusted agent (IdP client trusted-agent, group trusted) (.demo/kubeconfig-trusted) =="
   run "$demo/kubeconfig-trusted" get pods -A
+  run "$demo/kubeconfig-trusted" -n staging exec api-5c6b7f9d8-m4n7k -- printenv HOSTNAME
   echo; echo "== The cluster saw the agents, impersonated by kubegate (.demo/kube-sim/requests.log) =="
   tail -n 3 "$demo/kube-sim/requests.log" | sed -E 's/.*"method":"([A-Z]+)","path":"([^"]*)".*"user":"([^"]*)".*"impersonatedBy":"?([^",]*)"?.*"code":([0-9]+).*/\1 \2  user=\3 via=\4 -> \5/'
+  echo; echo "== kubegate's record of it all: refused requests too, and the exec session (docs/audit.md) =="
+  echo "\$ kubegate audit query --since 5m"
+  "$kubegate" audit query --config "$demo/kubegate.yaml" --since 5m | tail -n 8
+  echo; echo "\$ kubegate sessions list"
+  "$kubegate" sessions list --config "$demo/kubegate.yaml"
+  echo; echo "\$ kubegate audit verify"
+  "$kubegate" audit verify --config "$demo/kubegate.yaml" || true
 fi
 cat <<TOUR
 
@@ -119,6 +133,8 @@ Try it yourself:
   KUBECONFIG=$demo/kubeconfig-direct kubectl get pods -A   # admin, straight to the cluster
   export KUBEGATE_CONFIG=$demo/kubegate.yaml && $kubegate check-config
   curl -s http://$admin_listen/metrics | grep -E 'kubegate_(requests|authentication_failures)_total'
+  $kubegate audit query --decision deny                 # the record (KUBEGATE_CONFIG as above)
+  $kubegate sessions replay <request id from sessions list>
 Logs: $demo/kubegate.log (JSON lines), $demo/kube-sim/requests.log, $demo/idp.log
 TOUR
 if [ -t 0 ] || [ "${KUBEGATE_DEMO_SERVE:-}" = 1 ]; then

@@ -1,4 +1,5 @@
 #include "admin/admin_server.h"
+#include "admin/audit_api.h"
 #include "admin/json_log.h"
 
 #include <spdlog/spdlog.h>
@@ -23,6 +24,7 @@ struct AdminShared {
   tcp::acceptor acceptor;
   std::function<bool()> ready;
   const Metrics& source;
+  std::shared_ptr<AuditApi> auditApi;  // serves /audit/ when the record is kept
   std::map<std::uint64_t, beast::tcp_stream*> open;  // so stop() can close idle keep-alive connections
   std::uint64_t nextId = 0;
   bool stopped = false;
@@ -150,6 +152,11 @@ asio::awaitable<void> serveConnection(std::shared_ptr<AdminShared> shared, tcp::
       if (!refusal) break;
       response = std::move(*refusal);
       response.keep_alive(false);  // the byte stream is in an unknown state; nothing more is read
+    } else if (shared->auditApi && std::string_view(parser.get().target()).starts_with("/audit/")) {
+      response = co_await shared->auditApi->handle(parser.get());
+      response.version(parser.get().version());
+      response.keep_alive(parser.get().keep_alive());
+      headerOnly = parser.get().method() == http::verb::head;
     } else {
       response = route(parser.get(), *shared);
       response.version(parser.get().version());
@@ -207,6 +214,8 @@ AdminServer::AdminServer(asio::any_io_executor ex, tcp::endpoint ep, std::functi
     : shared_(std::make_shared<AdminShared>(std::move(ex), std::move(ready), source)), endpoint_(ep) {}
 
 AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::setAuditApi(std::shared_ptr<AuditApi> api) { shared_->auditApi = std::move(api); }
 
 void AdminServer::start() {
   auto& acceptor = shared_->acceptor;

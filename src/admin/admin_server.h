@@ -2,6 +2,7 @@
 //   GET /healthz  200 "ok" while the process runs (liveness)
 //   GET /readyz   200 "ok" when ready() says so, else 503 "not ready" (draining, no config)
 //   GET /metrics  the Prometheus text exposition format 0.0.4
+//   GET /audit/…  the record, for auditors with a token (admin/audit_api.h), when configured
 // Anything else is 404; a known path with another method is 405. It carries no credentials and
 // serves nothing secret, so it has no TLS; it must not be exposed beyond the node.
 #pragma once
@@ -13,6 +14,8 @@
 #include "net/asio.h"
 
 namespace kubegate::admin {
+
+class AuditApi;
 
 namespace detail {
 struct AdminShared;  // the listener and open connections, shared with the connection coroutines
@@ -28,6 +31,8 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
+  // Serves the record's read-only API under /audit/ (admin/audit_api.h). Before start().
+  void setAuditApi(std::shared_ptr<AuditApi> api);
   // Binds and listens (port 0 picks a free port), then accepts on the executor. Control plane:
   // throws boost::system::system_error when the address cannot be bound.
   void start();

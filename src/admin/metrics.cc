@@ -235,6 +235,7 @@ struct Metrics::State {
   std::atomic<std::int64_t> downstreamOpen{0};
   std::atomic<std::uint64_t> reloadsSucceeded{0};
   std::atomic<std::uint64_t> reloadsFailed{0};
+  std::atomic<std::uint64_t> auditWriteFailures{0};
 
   void renderRequests(std::string& out) const;
   void renderDurations(std::string& out) const;
@@ -295,6 +296,8 @@ void Metrics::refusal(std::string_view reason) {
 void Metrics::authenticationFailure(std::string_view authenticator, std::string_view reason) {
   state_->authenticationFailures.at({reason, authenticator}).value.fetch_add(1, std::memory_order_relaxed);
 }
+
+void Metrics::auditWriteFailure() { state_->auditWriteFailures.fetch_add(1, std::memory_order_relaxed); }
 
 void Metrics::configReload(bool ok) {
   (ok ? state_->reloadsSucceeded : state_->reloadsFailed).fetch_add(1, std::memory_order_relaxed);
@@ -373,6 +376,9 @@ void Metrics::State::renderProcess(std::string& out) const {
   appendHeader(out, "kubegate_config_reloads_total", "counter", "Config reloads, by whether the new config was applied.");
   appendSample(out, "kubegate_config_reloads_total", {{"result", "success"}}, reloadsSucceeded.load(relaxed));
   appendSample(out, "kubegate_config_reloads_total", {{"result", "failure"}}, reloadsFailed.load(relaxed));
+  appendHeader(out, "kubegate_audit_write_failures_total", "counter",
+               "Requests whose audit record could not be made durable in time (refused, or forwarded with onFailure: warn).");
+  appendSample(out, "kubegate_audit_write_failures_total", {}, auditWriteFailures.load(relaxed));
   appendHeader(out, "kubegate_build_info", "gauge", "Always 1; the version label names the running build.");
   appendSample(out, "kubegate_build_info", {{"version", version}}, 1);
 }

@@ -50,6 +50,8 @@ class Metrics {
   // recognised the credentials; `reason` is a short snake_case word ("expired", "unknown_key").
   void authenticationFailure(std::string_view authenticator, std::string_view reason);
   void configReload(bool ok);
+  // A request whose audit record could not be made durable in time: kubegate_audit_write_failures_total.
+  void auditWriteFailure();
 
   std::string renderPrometheus() const;
 

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "audit/audit_setup.h"
+#include "cli/audit_command.h"
 #include "cli/credential.h"
 #include "cli/kubeconfig_writer.h"
 #include "cli/policy_command.h"
@@ -26,16 +28,19 @@ int serve(const std::string& configFlag) {
   using namespace kubegate;
   std::string path;
   proxy::RuntimePtr runtime;
+  std::unique_ptr<audit::AuditLog> auditLog;
   try {
     path = config::resolveConfigPath(configFlag);
     auto cfg = config::loadConfigFile(path);
     setUpLogging(cfg.logLevel);
     runtime = proxy::buildRuntime(std::move(cfg), 1);
+    // Opened once for the process: a reload changes policies and clusters, not where the record is.
+    auditLog = audit::openConfiguredAuditLog(runtime->config.audit);
   } catch (const config::ConfigError& e) {
     std::cerr << "kubegate: " << e.what() << "\n";
     return 2;
   }
-  net::GatewayServer server(path, runtime);
+  net::GatewayServer server(path, runtime, std::move(auditLog));
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -78,6 +83,8 @@ int main(int argc, char** argv) {
   auto* kubeconfigCmd = kubegate::cli::addKubeconfigCommand(app, kubeconfigOptions, configFlag);
   kubegate::cli::PolicyCommandOptions policyOptions;
   const auto policyCmds = kubegate::cli::addPolicyCommand(app, policyOptions);
+  kubegate::cli::AuditCommandOptions auditOptions;
+  const auto auditCmds = kubegate::cli::addAuditCommands(app, auditOptions, configFlag);
   CLI11_PARSE(app, argc, argv);
   if (*versionCmd) {
     std::cout << "kubegate " << kVersion << "\n";
@@ -88,5 +95,9 @@ int main(int argc, char** argv) {
   if (*policyCmds.test) return kubegate::cli::runPolicyTest(policyOptions.policyFile, policyOptions.casesFile, std::cout);
   if (*policyCmds.check) return kubegate::cli::runPolicyCheck(policyOptions.policyFile, std::cout);
   if (*checkCmd) return checkConfig(configFlag);
+  for (auto* cmd : {auditCmds.verify, auditCmds.query, auditCmds.exportEvents, auditCmds.head, auditCmds.sessionsList,
+                    auditCmds.sessionsShow, auditCmds.sessionsReplay}) {
+    if (*cmd) return kubegate::cli::runAuditCommand(auditCmds, auditOptions, configFlag, std::cout, std::cerr);
+  }
   return serve(configFlag);
 }

@@ -141,6 +141,38 @@ Authentication parseAuthentication(const YAML::Node& n) {
   return a;
 }
 
+Audit parseAudit(const YAML::Node& n) {
+  Audit a;
+  if (!n) return a;
+  a.configured = true;
+  rejectUnknown(n, "audit", {"enabled", "database", "signingKeyFile", "treeHeadsFile", "treeHeadInterval", "sync",
+                             "onFailure", "writeTimeout", "requestBodyLimit", "responseBodyLimit", "auditorsGroup",
+                             "retention"});
+  a.enabled = boolean(n["enabled"], "audit.enabled", true);
+  a.database = str(n["database"], "audit.database");
+  if (a.enabled && a.database.empty()) fail("audit.database", "is required (the SQLite file the record is kept in)");
+  a.signingKeyFile = str(n["signingKeyFile"], "audit.signingKeyFile");
+  a.treeHeadsFile = str(n["treeHeadsFile"], "audit.treeHeadsFile");
+  a.treeHeadInterval = duration(n["treeHeadInterval"], "audit.treeHeadInterval", a.treeHeadInterval);
+  const auto sync = str(n["sync"], "audit.sync", "full");
+  if (sync != "full" && sync != "normal") fail("audit.sync", "must be full (fsync every commit) or normal");
+  a.syncFull = sync == "full";
+  const auto onFailure = str(n["onFailure"], "audit.onFailure", "refuse");
+  if (onFailure != "refuse" && onFailure != "warn") fail("audit.onFailure", "must be refuse or warn");
+  a.failClosed = onFailure == "refuse";
+  a.writeTimeout = duration(n["writeTimeout"], "audit.writeTimeout", Seconds(2));
+  a.requestBodyLimit = size(n["requestBodyLimit"], "audit.requestBodyLimit", a.requestBodyLimit);
+  a.responseBodyLimit = size(n["responseBodyLimit"], "audit.responseBodyLimit", a.responseBodyLimit);
+  a.auditorsGroup = str(n["auditorsGroup"], "audit.auditorsGroup", a.auditorsGroup);
+  if (a.auditorsGroup.empty()) fail("audit.auditorsGroup", "must name a group");
+  if (const auto r = n["retention"]) {
+    rejectUnknown(r, "audit.retention", {"maxAge", "maxBytes"});
+    a.retention.maxAge = duration(r["maxAge"], "audit.retention.maxAge", Seconds(0));
+    a.retention.maxBytes = size(r["maxBytes"], "audit.retention.maxBytes", 0);
+  }
+  return a;
+}
+
 Cluster parseCluster(const YAML::Node& n, const std::string& path) {
   rejectUnknown(n, path, {"name", "server", "caFile", "insecureSkipTLSVerify", "credentials", "impersonate"});
   Cluster c;
@@ -187,6 +219,7 @@ std::optional<Seconds> parseDuration(const std::string& text) {
   if (unit.empty() || unit == "s") return Seconds(value);
   if (unit == "m") return Seconds(value * 60);
   if (unit == "h") return Seconds(value * 3600);
+  if (unit == "d") return Seconds(value * 86400);
   return std::nullopt;
 }
 
@@ -206,7 +239,7 @@ Config parseConfig(const std::string& yamlText) {
   }
   Config cfg;
   rejectUnknown(root, "", {"listen", "tls", "authentication", "admin", "workers", "limits", "clusters", "drainTimeout",
-                           "logLevel", "policy"});
+                           "logLevel", "policy", "audit"});
   cfg.listen = str(root["listen"], "listen", cfg.listen);
   checkListen(cfg.listen, "listen");
   const auto tls = root["tls"];
@@ -231,6 +264,7 @@ Config parseConfig(const std::string& yamlText) {
     cfg.policy.file = str(policy["file"], "policy.file");
     if (cfg.policy.file.empty()) fail("policy.file", "is required (the policy YAML; docs/policy.md)");
   }
+  cfg.audit = parseAudit(root["audit"]);
   const auto clusters = root["clusters"];
   if (!clusters || !clusters.IsSequence() || clusters.size() == 0) fail("clusters", "needs at least one cluster");
   std::set<std::string> names;

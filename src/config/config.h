@@ -83,6 +83,29 @@ struct PolicySource {
   std::string file;  // empty: no policy configured
 };
 
+// The record (docs/audit.md). Without an `audit` section the gateway does not start: an agent's
+// actions off the record would defeat the gateway's purpose. `enabled: false` says so explicitly.
+struct AuditRetention {
+  Seconds maxAge{0};           // 0: keep every entry
+  std::uint64_t maxBytes = 0;  // 0: no size bound
+};
+
+struct Audit {
+  bool configured = false;  // an `audit` section was present
+  bool enabled = true;
+  std::string database;        // SQLite file (WAL)
+  std::string signingKeyFile;  // Ed25519 private key (PEM) that signs tree heads; empty: unsigned
+  std::string treeHeadsFile;   // signed heads also appended here, for `kubegate audit verify --trusted-heads`
+  Seconds treeHeadInterval{1};
+  bool syncFull = true;        // fsync every commit (power loss); false: survives a killed process only
+  bool failClosed = true;      // refuse requests with 503 while the record cannot be written
+  Seconds writeTimeout{2};     // longest a request waits for its record to be durable
+  std::size_t requestBodyLimit = 64 * 1024;      // bytes of a request body kept in the record
+  std::size_t responseBodyLimit = 256 * 1024;    // bytes of a response body kept in the record
+  std::string auditorsGroup = "kubegate:auditors";  // who may read the record over the admin API
+  AuditRetention retention;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8443";
   TlsServer tls;
@@ -92,6 +115,7 @@ struct Config {
   Limits limits;
   std::vector<Cluster> clusters;
   PolicySource policy;
+  Audit audit;
   Seconds drainTimeout{20};
   std::string logLevel = "info";
 

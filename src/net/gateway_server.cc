@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "admin/admin_server.h"
+#include "admin/audit_api.h"
+#include "audit/audit_setup.h"
 #include "admin/metrics.h"
 #include "admin/json_log.h"
 
@@ -95,14 +97,19 @@ struct GatewayServer::Admin {
   std::unique_ptr<admin::AdminServer> server;
 };
 
-GatewayServer::GatewayServer(std::string configPath, proxy::RuntimePtr initial)
-    : configPath_(std::move(configPath)), runtime_(std::move(initial)), signals_(control_), drainTimer_(control_) {}
+GatewayServer::GatewayServer(std::string configPath, proxy::RuntimePtr initial, std::unique_ptr<audit::AuditLog> auditLog)
+    : configPath_(std::move(configPath)),
+      auditLog_(std::move(auditLog)),
+      runtime_(std::move(initial)),
+      signals_(control_),
+      drainTimer_(control_) {}
 
 GatewayServer::~GatewayServer() {
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  if (auditLog_) auditLog_->stop();
 }
 
 void GatewayServer::start() {
@@ -123,13 +130,39 @@ void GatewayServer::start() {
   admin_ = std::make_unique<Admin>();
   if (!rt->config.admin.listen.empty()) {
     admin_->server = std::make_unique<admin::AdminServer>(control_.get_executor(), parseEndpoint(rt->config.admin.listen),
-                                                          [this] { return !draining() && runtime()->identityReady(); });
+                                                          [this] {
+      // Not ready while the record cannot be written: requests would be refused with 503.
+      return !draining() && runtime()->identityReady() && (!auditLog_ || auditLog_->healthy());
+    });
+    if (auditLog_) admin_->server->setAuditApi(makeAuditApi(rt->config.audit));
     admin_->server->start();
   }
   rt->startBackground(control_.get_executor());
   watchSignals();
   spdlog::info(R"({{"msg":"listening","address":"{}","port":{},"workers":{},"adminPort":{}}})",
                ep.address().to_string(), listenPort_, count, adminPort());
+}
+
+std::shared_ptr<admin::AuditApi> GatewayServer::makeAuditApi(const config::Audit& settings) {
+  auto store = audit::openSqliteStore({.path = settings.database, .readOnly = true, .syncFull = false});
+  if (!store) throw std::runtime_error("audit API: " + store.error().message);
+  auto verifyOptions = [settings] {
+    try {
+      return audit::configuredVerifyOptions(settings);
+    } catch (const std::exception& e) {
+      // A heads file that cannot be read makes /verify report without it rather than fail.
+      spdlog::warn(R"({{"msg":"audit verify: trusted heads unavailable","error":"{}"}})", admin::JsonText{e.what()});
+      return audit::VerifyOptions{};
+    }
+  };
+  // The caller's token is verified by the running config's authenticators, as on the data path.
+  auto authenticate = [this](identity::Credentials creds)
+      -> asio::awaitable<boost::system::result<identity::Identity, k8s::GatewayError>> {
+    const auto rt = runtime();
+    co_return co_await rt->authenticators.authenticate(creds);
+  };
+  return std::make_shared<admin::AuditApi>(std::move(*store), settings.auditorsGroup, std::move(verifyOptions),
+                                           std::move(authenticate));
 }
 
 unsigned short GatewayServer::adminPort() const {
@@ -142,6 +175,8 @@ void GatewayServer::run() {
   for (auto& w : workers_) w->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  // Everything recorded so far is committed and covered by a final tree head.
+  if (auditLog_) auditLog_->stop();
 }
 
 void GatewayServer::watchSignals() {

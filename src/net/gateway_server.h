@@ -13,13 +13,18 @@
 #include "proxy/downstream_session.h"
 #include "proxy/runtime.h"
 
+namespace kubegate::admin {
+class AuditApi;
+}
+
 namespace kubegate::net {
 
 class Worker;
 
 class GatewayServer final : public proxy::SessionHost {
  public:
-  GatewayServer(std::string configPath, proxy::RuntimePtr initial);
+  // `auditLog` is null when recording is disabled; the server stops it after the last request.
+  GatewayServer(std::string configPath, proxy::RuntimePtr initial, std::unique_ptr<audit::AuditLog> auditLog);
   ~GatewayServer() override;
 
   // Binds the listeners and the admin listener; throws on bind failure (control plane).
@@ -37,15 +42,18 @@ class GatewayServer final : public proxy::SessionHost {
   bool draining() const override { return draining_.load(); }
   void requestStarted() override { inFlight_.fetch_add(1); }
   void requestFinished() override { inFlight_.fetch_sub(1); }
+  audit::AuditLog* auditLog() const override { return auditLog_.get(); }
 
   unsigned short listenPort() const { return listenPort_; }
   unsigned short adminPort() const;
 
  private:
   void watchSignals();
+  std::shared_ptr<admin::AuditApi> makeAuditApi(const config::Audit& settings);
   void finishDrain();
 
   std::string configPath_;
+  std::unique_ptr<audit::AuditLog> auditLog_;
   std::atomic<proxy::RuntimePtr> runtime_;
   std::atomic<bool> draining_{false};
   std::atomic<int> inFlight_{0};

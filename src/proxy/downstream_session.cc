@@ -1,6 +1,5 @@
 #include "proxy/downstream_session.h"
 
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +11,7 @@
 #include "k8s/request_info.h"
 #include "policy/policy.h"
 #include "proxy/forwarder.h"
+#include "proxy/request_audit.h"
 #include "proxy/request_decision.h"
 #include "proxy/tunnel.h"
 
@@ -22,18 +22,6 @@ using k8s::ErrorKind;
 using k8s::makeError;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kClusterPrefix = "/clusters/";
-
-std::string randomId() {
-  unsigned char bytes[12];
-  RAND_bytes(bytes, sizeof(bytes));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
 
 std::vector<std::string> subjectEntries(X509_NAME* name, int nid) {
   std::vector<std::string> out;
@@ -64,9 +52,10 @@ identity::Credentials connectionCredentials(TlsStream& stream) {
 }
 
 asio::awaitable<void> writeStatus(TlsStream& stream, const k8s::GatewayError& error, bool keepAlive,
-                                  std::chrono::seconds timeout) {
+                                  std::chrono::seconds timeout, std::string_view requestId = {}) {
   http::response<http::string_body> res{static_cast<http::status>(k8s::httpStatus(error.kind)), 11};
   res.set(http::field::content_type, "application/json");
+  if (!requestId.empty()) res.set("Kubegate-Request-Id", requestId);
   res.set(http::field::cache_control, "no-cache, private");
   res.body() = k8s::statusBody(error);
   res.keep_alive(keepAlive && !k8s::closesConnection(error.kind));
@@ -208,15 +197,109 @@ void logRequest(const RequestLog& r) {
                seconds);
 }
 
-// Answers with a Status; returns whether the connection may carry another request.
+// Records the refusal, answers with a Status; returns whether the connection may carry another request.
 asio::awaitable<bool> refuse(TlsStream& stream, bool clientKeepAlive, std::chrono::seconds timeout,
-                             k8s::GatewayError error) {
+                             k8s::GatewayError error, RequestAudit& audit) {
   admin::metrics().refusal(k8s::statusReason(error.kind));
-  co_await writeStatus(stream, error, clientKeepAlive, timeout);
+  audit.recordRefusal(error);
+  co_await writeStatus(stream, error, clientKeepAlive, timeout, audit.requestId());
   co_return clientKeepAlive && !k8s::closesConnection(error.kind);
 }
 
-// Handles one parsed request; returns whether the connection may carry another.
+// A request admitted to go upstream: what it carries from admission to its end.
+struct Admitted {
+  // A constructor, not aggregate initialisation: GCC 12 mishandles braced aggregates in coroutines.
+  explicit Admitted(RequestScope s) : scope(std::move(s)) {}
+  RequestScope scope;
+  policy::Decision decision;  // views into the runtime's policy, which the request keeps alive
+};
+
+// What the request is, before anyone is asked who sent it.
+struct Understood {
+  Routed routed;
+  k8s::RequestInfo info;
+  identity::Credentials credentials;
+};
+
+http_hygiene::Result<Understood> understand(const Runtime& rt, SessionHost& host, const http_io::InboundRequest& in,
+                                            const identity::Credentials& connection, audit::RequestFacts& facts) {
+  if (host.draining()) return makeError(ErrorKind::ServiceUnavailable, "kubegate is shutting down; retry");
+  auto routed = route(rt, in.target.path);
+  if (!routed) return routed.error();
+  facts.cluster = routed->cluster->name();
+  auto info = k8s::classify(in.message.method_string(), routed->upstreamPath, in.target.query);
+  if (!info) return info.error();
+  if (auto ok = checkUpgrade(in, *info); !ok) return ok.error();
+  auto credentials = requestCredentials(in, connection);
+  if (!credentials) {
+    admin::metrics().authenticationFailure("none", "bad_authorization_header");
+    facts.authenticationFailure = credentials.error().message;
+    return credentials.error();
+  }
+  return Understood{std::move(*routed), std::move(*info), std::move(*credentials)};
+}
+
+// Routes, classifies, authenticates, decides and records the request, answering any refusal
+// itself (then `keep` says whether the connection may carry another request). A coroutine of its
+// own, so that everything admission needed is freed before a watch or tunnel starts streaming.
+asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, http_io::InboundRequest& in,
+                                               const identity::Credentials& creds, const Runtime& rt,
+                                               SessionHost& host, RequestAudit& audit, bool& keep,
+                                               std::chrono::steady_clock::time_point started) {
+  const bool clientKeepAlive = in.message.keep_alive();
+  const auto timeout = rt.config.limits.headerTimeout;
+  auto& facts = audit.facts();
+  auto understood = understand(rt, host, in, creds, facts);
+  if (!understood) {
+    keep = co_await refuse(stream, clientKeepAlive, timeout, understood.error(), audit);
+    co_return std::nullopt;
+  }
+  facts.info = &understood->info;
+  // Awaited: a token signed by a key the gateway is fetching right now waits (bounded) for it.
+  auto id = co_await rt.authenticators.authenticate(understood->credentials);
+  if (!id) {
+    facts.authenticationFailure = id.error().message;
+    keep = co_await refuse(stream, clientKeepAlive, timeout, id.error(), audit);
+    co_return std::nullopt;
+  }
+  id->sessionId = facts.sessionId;
+  auto purpose = sessionPurpose(in, understood->routed.purpose);
+  if (!purpose) {
+    keep = co_await refuse(stream, clientKeepAlive, timeout, purpose.error(), audit);
+    co_return std::nullopt;
+  }
+  id->purpose = std::move(*purpose);
+
+  auto& routed = understood->routed;
+  std::optional<Admitted> admitted;
+  admitted.emplace(RequestScope{routed.cluster, routed.prefix, routed.upstreamPath, std::move(*id), facts.sourceAddress,
+                                std::move(understood->info)});
+  auto& scope = admitted->scope;
+  facts.identity = &scope.identity;
+  facts.info = &scope.info;
+  // Guardrails: nothing goes upstream that the policy did not allow; a refusal is logged like any
+  // other request, with the rule that made it.
+  const auto verdict = decideRequest(rt, in, scope);
+  admitted->decision = verdict.decision;
+  facts.decision = &admitted->decision;
+  std::optional<k8s::GatewayError> refusal;
+  if (verdict.decision.effect != policy::Effect::allow) {
+    refusal = makeError(ErrorKind::Forbidden, refusalMessage(verdict));
+  } else {
+    // Write-ahead: the request is on the record before any byte of it reaches the cluster.
+    refusal = co_await audit.recordBeforeForwarding(in, scope);
+  }
+  if (refusal) {
+    keep = co_await refuse(stream, clientKeepAlive, timeout, *refusal, audit);
+    logRequest({scope.cluster->name(), scope.info, verdict.decision, scope.identity.username, scope.upstreamPath,
+                in.message.method_string(), k8s::httpStatus(refusal->kind), 0, 0, started});
+    co_return std::nullopt;
+  }
+  co_return admitted;
+}
+
+// Handles one parsed request; returns whether the connection may carry another. Every way out is
+// recorded: refusals at once, forwarded requests before they go and again when they complete.
 asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer, http_io::InboundRequest& in,
                                    const identity::Credentials& creds, const std::string& sessionId,
                                    const std::string& clientAddress, SessionHost& host, UpstreamPool& pool) {
@@ -224,39 +307,22 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   auto rt = host.runtime();
   const auto& limits = rt->config.limits;
   const bool clientKeepAlive = in.message.keep_alive();
-  const auto timeout = limits.headerTimeout;
-  if (host.draining()) co_return co_await refuse(stream, clientKeepAlive, timeout, makeError(ErrorKind::ServiceUnavailable, "kubegate is shutting down; retry"));
-  auto routed = route(*rt, in.target.path);
-  if (!routed) co_return co_await refuse(stream, clientKeepAlive, timeout, routed.error());
-  auto info = k8s::classify(in.message.method_string(), routed->upstreamPath, in.target.query);
-  if (!info) co_return co_await refuse(stream, clientKeepAlive, timeout, info.error());
-  if (auto ok = checkUpgrade(in, *info); !ok) co_return co_await refuse(stream, clientKeepAlive, timeout, ok.error());
-  auto requestCreds = requestCredentials(in, creds);
-  if (!requestCreds) {
-    admin::metrics().authenticationFailure("none", "bad_authorization_header");
-    co_return co_await refuse(stream, clientKeepAlive, timeout, requestCreds.error());
-  }
-  // Awaited: a token signed by a key the gateway is fetching right now waits (bounded) for it.
-  auto id = co_await rt->authenticators.authenticate(*requestCreds);
-  if (!id) co_return co_await refuse(stream, clientKeepAlive, timeout, id.error());
-  id->sessionId = sessionId;
-  auto purpose = sessionPurpose(in, routed->purpose);
-  if (!purpose) co_return co_await refuse(stream, clientKeepAlive, timeout, purpose.error());
-  id->purpose = std::move(*purpose);
-
-  RequestScope scope{routed->cluster, routed->prefix, routed->upstreamPath, std::move(*id), clientAddress, std::move(*info)};
-  // Guardrails: nothing goes upstream that the policy did not allow; a refusal is logged like any
-  // other request, with the rule that made it.
-  const auto verdict = decideRequest(*rt, in, scope);
-  if (verdict.decision.effect != policy::Effect::allow) {
-    const bool keep = co_await refuse(stream, clientKeepAlive, timeout, makeError(ErrorKind::Forbidden, refusalMessage(verdict)));
-    logRequest({scope.cluster->name(), scope.info, verdict.decision, scope.identity.username, scope.upstreamPath,
-                in.message.method_string(), 403, 0, 0, started});
-    co_return keep;
-  }
+  RequestAudit audit(host.auditLog(), rt->config.audit, sessionId, clientAddress);
+  audit.describe(in);
+  bool keep = false;
+  auto admitted = co_await admit(stream, in, creds, *rt, host, audit, keep, started);
+  if (!admitted) co_return keep;
+  auto& scope = admitted->scope;
   if (scope.identity.expiry) {
     const auto left = *scope.identity.expiry - std::chrono::system_clock::now() + rt->config.authentication.sessionExpiryGrace;
     scope.sessionDeadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+  }
+  scope.requestId = audit.requestId();
+  scope.responseBodyLimit = audit.responseBodyLimit(scope.info);
+  if (host.auditLog()) {
+    scope.recordSession = [&audit, &scope](std::string protocol, std::string asciicast, bool final, std::string summary) {
+      audit.recordSessionChunk(scope, std::move(protocol), std::move(asciicast), final, std::move(summary));
+    };
   }
   host.requestStarted();
   // Not a conditional expression: GCC 12 destroys temporaries of a co_await inside ?: twice.
@@ -267,12 +333,16 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
     out = co_await forwardRequest(stream, buffer, in, scope, pool, limits);
   }
   host.requestFinished();
-  bool keep = out.keepDownstream;
+  keep = out.keepDownstream;
   if (out.error && !out.responseStarted) {
-    keep = co_await refuse(stream, clientKeepAlive, timeout, *out.error);
+    admin::metrics().refusal(k8s::statusReason(out.error->kind));
+    co_await writeStatus(stream, *out.error, clientKeepAlive, limits.headerTimeout, audit.requestId());
+    keep = clientKeepAlive && !k8s::closesConnection(out.error->kind);
     out.status = k8s::httpStatus(out.error->kind);
   }
-  logRequest({scope.cluster->name(), scope.info, verdict.decision, scope.identity.username, scope.upstreamPath,
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  audit.recordCompletion(out, scope, seconds);
+  logRequest({scope.cluster->name(), scope.info, admitted->decision, scope.identity.username, scope.upstreamPath,
               in.message.method_string(), out.status, out.bytesIn, out.bytesOut, started});
   co_return keep && in.message.keep_alive();
 }
@@ -300,6 +370,7 @@ asio::awaitable<void> runDownstreamSession(tcp::socket socket, SessionHost& host
       if (outcome.closed) break;
       if (outcome.error) {
         admin::metrics().refusal(k8s::statusReason(outcome.error->kind));
+        recordMalformedRequest(host.auditLog(), sessionId, clientAddress, *outcome.error);
         co_await writeStatus(stream, *outcome.error, false, rt->config.limits.headerTimeout);
         co_await lingerClose(stream);
         break;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "audit/audit_log.h"
 #include "net/asio.h"
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
@@ -20,6 +21,8 @@ class SessionHost {
   virtual bool draining() const = 0;
   virtual void requestStarted() = 0;
   virtual void requestFinished() = 0;
+  // The audit log requests are recorded in; null when recording is disabled.
+  virtual audit::AuditLog* auditLog() const = 0;
 };
 
 // Runs a connection to its end. `onOpen` hands the caller a way to cut the connection (drain).

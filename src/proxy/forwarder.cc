@@ -199,6 +199,11 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
   res.result(head.result_int());
   res.reason(head.reason());
   copyResponseHeaders(head, res, scope);
+  if (!scope.requestId.empty()) res.set("Kubegate-Request-Id", scope.requestId);
+  if (scope.responseBodyLimit > 0) {
+    out.keep().contentType = std::string(head[http::field::content_type]);
+    out.keep().contentEncoding = std::string(head[http::field::content_encoding]);
+  }
   const bool bodyless = in.message.method() == http::verb::head || head.result_int() == 204 || head.result_int() == 304;
   if (head.has_content_length()) res.content_length(parser.content_length());
   else if (!bodyless) res.chunked(true);
@@ -245,12 +250,17 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
     auto [readEc, readN] = co_await http::async_read_some(upstream.stream, upstream.buffer, parser, kAsTuple);
     if (readEc && readEc != http::error::need_buffer) {
       if (!out.responseStarted) out.error = upstreamError(scope, readEc);
+      else out.keep().brokenOff = upstreamError(scope, readEc).message;
       out.keepDownstream = false;
       break;
     }
     const std::size_t got = kRelayChunk - parser.get().body().size;
     if (got == 0 && !parser.is_done()) continue;  // framing only (a chunk header): nothing to send yet
     out.bytesOut += got;
+    if (got > 0 && (out.kept ? out.kept->body.size() : 0) < scope.responseBodyLimit) {
+      auto& body = out.keep().body;
+      body.append(chunk.get(), std::min(got, scope.responseBodyLimit - body.size()));
+    }
     res.body().data = chunk.get();
     res.body().size = got;
     res.body().more = !parser.is_done();

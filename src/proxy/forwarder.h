@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -26,6 +28,10 @@ struct RequestScope {
   k8s::RequestInfo info;
   // When the session's credential (plus grace) runs out: streams still open then are closed.
   std::chrono::steady_clock::time_point sessionDeadline = std::chrono::steady_clock::time_point::max();
+  std::string_view requestId;         // the record's id (owned by its RequestAudit), sent as Kubegate-Request-Id
+  std::size_t responseBodyLimit = 0;  // bytes of the response body kept for the record
+  // Receives a tunnel's recording chunk by chunk (asciicast lines); empty when nothing is recorded.
+  std::function<void(std::string protocol, std::string asciicast, bool final, std::string summaryJson)> recordSession;
 
   std::chrono::seconds secondsLeft() const;  // until sessionDeadline, at least 0
 };
@@ -37,6 +43,19 @@ struct ForwardOutcome {
   bool responseStarted = false;           // bytes already went to the client
   bool keepDownstream = true;             // the client connection may carry another request
   std::optional<k8s::GatewayError> error; // to answer with, when no response was started
+  // For the record: made only when the response has something to keep, since an idle watch holds
+  // its outcome for hours.
+  struct Kept {
+    std::string body;  // the first RequestScope::responseBodyLimit bytes
+    std::string contentType;
+    std::string contentEncoding;
+    std::string brokenOff;  // why a started response ended early
+  };
+  std::unique_ptr<Kept> kept;
+  Kept& keep() {
+    if (!kept) kept = std::make_unique<Kept>();
+    return *kept;
+  }
 };
 
 // The upstream request: method, canonical target, forwardable headers, the gateway's own identity

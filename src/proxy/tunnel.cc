@@ -3,6 +3,7 @@
 #include <array>
 
 #include "admin/metrics.h"
+#include "audit/session_recording.h"
 
 namespace kubegate::proxy {
 namespace {
@@ -16,6 +17,11 @@ using Clock = std::chrono::steady_clock;
 // Shared by the two copy loops and the watchdog. Whoever finishes first closes both sockets, which
 // ends the other loops' pending reads.
 struct TunnelState {
+  // A constructor, not aggregate initialisation: GCC 12 leaves members of a braced aggregate in a
+  // coroutine frame uninitialised (a std::string member then frees a garbage pointer).
+  TunnelState(TlsStream& c, TlsStream& s, asio::any_io_executor ex, const RequestScope& sc)
+      : client(c), server(s), watchdog(std::move(ex)), scope(sc) {}
+
   TlsStream& client;
   TlsStream& server;
   asio::steady_timer watchdog;
@@ -23,6 +29,24 @@ struct TunnelState {
   bool finished = false;
   std::uint64_t bytesUp = 0;
   std::uint64_t bytesDown = 0;
+  // The session's recording, fed from both copy loops (null when the request is not recorded).
+  const RequestScope& scope;
+  std::unique_ptr<audit::SessionRecording> recording;
+  std::string subprotocol;
+  Clock::time_point lastFlush = Clock::now();
+
+  // Hands the recorded lines to the record at 64 KiB, once a second, and at the end.
+  void flushRecording(bool final) {
+    if (!recording) return;
+    constexpr std::size_t kChunkBytes = 64 * 1024;
+    const auto now = Clock::now();
+    if (!final && recording->pendingBytes() < kChunkBytes && (now - lastFlush < std::chrono::seconds(1) || recording->pendingBytes() == 0)) return;
+    lastFlush = now;
+    if (final) recording->finish();
+    auto chunk = recording->takeChunk();
+    if (chunk.empty() && !final) return;
+    scope.recordSession(subprotocol, std::move(chunk), final, final ? recording->summaryJson() : std::string());
+  }
 
   void finish() {
     if (finished) return;
@@ -36,7 +60,8 @@ struct TunnelState {
   }
 };
 
-asio::awaitable<void> copyStream(TlsStream& from, TlsStream& to, TunnelState& state, std::uint64_t& counter) {
+asio::awaitable<void> copyStream(TlsStream& from, TlsStream& to, TunnelState& state, std::uint64_t& counter,
+                                 bool fromClient) {
   std::array<char, 16 * 1024> buf;
   beast::get_lowest_layer(from).expires_never();
   beast::get_lowest_layer(to).expires_never();
@@ -45,6 +70,12 @@ asio::awaitable<void> copyStream(TlsStream& from, TlsStream& to, TunnelState& st
     if (readEc) break;
     state.lastActivity = Clock::now();
     counter += n;
+    if (state.recording) {
+      const std::span<const char> bytes(buf.data(), n);
+      if (fromClient) state.recording->fromClient(bytes, state.lastActivity);
+      else state.recording->fromServer(bytes, state.lastActivity);
+      state.flushRecording(false);
+    }
     auto [writeEc, w] = co_await asio::async_write(to, asio::buffer(buf.data(), n), kAsTuple);
     if (writeEc) break;
   }
@@ -58,8 +89,11 @@ asio::awaitable<void> watch(TunnelState& state, TunnelLimits limits) {
     const auto idleDeadline = state.lastActivity + limits.idle;
     const auto hardDeadline = std::min(started + limits.maxDuration, limits.sessionDeadline);
     if (now >= idleDeadline || now >= hardDeadline) break;
-    state.watchdog.expires_at(std::min(idleDeadline, hardDeadline));
+    // Wakes at least once a second while recording, so a quiet session's last lines reach the record.
+    const auto nextFlush = state.recording ? now + std::chrono::seconds(1) : Clock::time_point::max();
+    state.watchdog.expires_at(std::min({idleDeadline, hardDeadline, nextFlush}));
     co_await state.watchdog.async_wait(kAsTuple);
+    state.flushRecording(false);
   }
   state.finish();
 }
@@ -70,6 +104,26 @@ asio::awaitable<bool> writeAll(TlsStream& to, beast::flat_buffer& pending, std::
   auto [ec, n] = co_await asio::async_write(to, pending.data(), kAsTuple);
   pending.consume(pending.size());
   co_return !ec;
+}
+
+// Observes the tunnel for the record: exec and attach as asciicast, port-forward as byte counts.
+std::unique_ptr<audit::SessionRecording> startRecording(const http_io::InboundRequest& in, const RequestScope& scope,
+                                                        const http::fields& upstreamHead, std::string& subprotocol) {
+  if (!scope.recordSession) return nullptr;
+  const bool websocket = http_hygiene::headerTokens(in.upgradeProtocol) == std::vector<std::string>{"websocket"};
+  subprotocol = std::string(upstreamHead[websocket ? "Sec-WebSocket-Protocol" : "X-Stream-Protocol-Version"]);
+  audit::ExecDetails exec;
+  for (const auto& [name, value] : in.target.query) {
+    if (name == "command") exec.command.push_back(value);
+  }
+  exec.tty = k8s::parseBoolParam(in.target.query, "tty");
+  exec.stdinRequested = k8s::parseBoolParam(in.target.query, "stdin");
+  if (const auto* container = http_hygiene::firstValue(in.target.query, "container")) exec.container = *container;
+  const auto now = std::chrono::system_clock::now();
+  return std::make_unique<audit::SessionRecording>(
+      websocket ? audit::TunnelProtocol::websocket : audit::TunnelProtocol::spdy, subprotocol,
+      scope.info.subresource == "portforward", std::move(exec),
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count());
 }
 
 // The 101 to the client, with the fields that complete the handshake.
@@ -117,17 +171,28 @@ asio::awaitable<ForwardOutcome> forwardUpgrade(TlsStream& downstream, beast::fla
   out.responseStarted = true;
   out.keepDownstream = false;
   if (resEc) co_return out;
+  TunnelState state(downstream, conn->stream, co_await asio::this_coro::executor, scope);
+  state.recording = startRecording(in, scope, parser.get(), state.subprotocol);
   // Bytes that arrived with the handshakes belong to the tunnel: the client's early frames go up
   // only now that the upstream accepted, and the server's first frames go down.
-  if (!co_await writeAll(conn->stream, downstreamBuffer, limits.upstreamResponseTimeout)) co_return out;
-  if (!co_await writeAll(downstream, conn->buffer, limits.upstreamResponseTimeout)) co_return out;
-
-  admin::metrics().tunnelOpened(scope.cluster->name());
-  TunnelState state{downstream, conn->stream, asio::steady_timer(co_await asio::this_coro::executor)};
-  co_await (copyStream(downstream, conn->stream, state, state.bytesUp) &&
-            copyStream(conn->stream, downstream, state, state.bytesDown) &&
-            watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration, scope.sessionDeadline}));
-  admin::metrics().tunnelClosed(scope.cluster->name());
+  if (state.recording) {
+    // Flat buffers: each holds its bytes in one piece.
+    const auto early = downstreamBuffer.data();
+    state.recording->fromClient({static_cast<const char*>(early.data()), early.size()}, Clock::now());
+    const auto first = conn->buffer.data();
+    state.recording->fromServer({static_cast<const char*>(first.data()), first.size()}, Clock::now());
+  }
+  // Two statements, not `a && b`: GCC 12 mishandles co_await inside conditional expressions.
+  bool handedOver = co_await writeAll(conn->stream, downstreamBuffer, limits.upstreamResponseTimeout);
+  if (handedOver) handedOver = co_await writeAll(downstream, conn->buffer, limits.upstreamResponseTimeout);
+  if (handedOver) {
+    admin::metrics().tunnelOpened(scope.cluster->name());
+    co_await (copyStream(downstream, conn->stream, state, state.bytesUp, true) &&
+              copyStream(conn->stream, downstream, state, state.bytesDown, false) &&
+              watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration, scope.sessionDeadline}));
+    admin::metrics().tunnelClosed(scope.cluster->name());
+  }
+  state.flushRecording(true);
   out.bytesIn = state.bytesUp;
   out.bytesOut = state.bytesDown;
   co_return out;

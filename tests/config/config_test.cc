@@ -61,12 +61,39 @@ clusters: [{name: demo, server: "https://x:1", insecureSkipTLSVerify: true, cred
   EXPECT_TRUE(cfg.clusters[0].insecureSkipTlsVerify);
 }
 
-TEST(Config, DurationsAcceptSecondsMinutesHours) {
+TEST(Config, DurationsAcceptSecondsMinutesHoursDays) {
   EXPECT_EQ(parseDuration("90s"), Seconds(90));
   EXPECT_EQ(parseDuration("15m"), Seconds(900));
   EXPECT_EQ(parseDuration("4h"), Seconds(14400));
+  EXPECT_EQ(parseDuration("90d"), Seconds(90 * 86400));  // audit retention is counted in days
   EXPECT_EQ(parseDuration("7"), Seconds(7));
-  EXPECT_EQ(parseDuration("1d"), std::nullopt);
+  EXPECT_EQ(parseDuration("1w"), std::nullopt);
+  EXPECT_EQ(parseDuration("1.5h"), std::nullopt);
+}
+
+TEST(Config, TheAuditSectionIsReadAndCheckedWhenPresent) {
+  const std::string base = R"(
+tls: {certFile: a, keyFile: b}
+clusters: [{name: demo, server: "https://x:1", insecureSkipTLSVerify: true, credentials: {tokenFile: t}}]
+)";
+  EXPECT_FALSE(parseConfig(base).audit.configured);
+  const auto cfg = parseConfig(base + R"(audit:
+  database: /var/lib/kubegate/audit.db
+  signingKeyFile: /etc/kubegate/audit.pem
+  sync: normal
+  onFailure: warn
+  retention: {maxAge: 90d, maxBytes: 1000000}
+)");
+  EXPECT_TRUE(cfg.audit.configured);
+  EXPECT_EQ(cfg.audit.database, "/var/lib/kubegate/audit.db");
+  EXPECT_FALSE(cfg.audit.syncFull);
+  EXPECT_FALSE(cfg.audit.failClosed);
+  EXPECT_EQ(cfg.audit.retention.maxAge, Seconds(90 * 86400));
+  EXPECT_EQ(cfg.audit.retention.maxBytes, 1000000u);
+  EXPECT_THROW(parseConfig(base + "audit: {enabled: true}\n"), ConfigError);  // no database
+  EXPECT_THROW(parseConfig(base + "audit: {database: x, onFailure: ignore}\n"), ConfigError);
+  EXPECT_THROW(parseConfig(base + "audit: {database: x, databse: y}\n"), ConfigError);
+  EXPECT_FALSE(parseConfig(base + "audit: {enabled: false}\n").audit.enabled);
 }
 
 }  // namespace

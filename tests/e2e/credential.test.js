@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const https = require('node:https');
 const path = require('node:path');
 const { startIdp } = require('../../testing/idp/lib/idp.js');
-const { KUBEGATE, TestPki, startGateway } = require('./support/gateway');
+const { KUBEGATE, TestPki, idpAuthentication, startGateway } = require('./support/gateway');
 const { kubectlPath, run, tempDir, readRequestLog } = require('../../testing/kube-sim/test/support/harness');
 const { McpClient, mcpAvailable } = require('../../testing/kube-sim/test/support/mcp');
 
@@ -335,14 +335,7 @@ test('kubectl runs the plugin from a kubeconfig written by kubegate kubeconfig',
 test('kubernetes-mcp-server works through the gateway with a kubeconfig written by kubegate kubeconfig',
   { skip: !mcpAvailable() && 'kubernetes-mcp-server is not installed (scripts/install-deps.sh)', timeout: 120000 }, async (t) => {
     const idp = await startIdp({ log: () => {} });
-    const gw = await startGateway({ extraAuth: `authentication:
-  oidc:
-    - issuer: ${idp.issuer}
-      caFile: ${idp.caFile}
-      audiences: [kubegate]
-      groupsClaim: groups
-      acceptedTypes: [at+jwt]
-` });
+    const gw = await startGateway({ extraAuth: idpAuthentication(idp) });
     t.after(async () => { await gw.stop(); await idp.close(); });
     const home = scratch('mcp-home');
     const kubeconfig = path.join(home, 'agent.kubeconfig');

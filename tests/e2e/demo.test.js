@@ -159,6 +159,19 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
     assert.match(plain.stdout, /pod\/plain-test created/);
     assert.equal(podCreates(), createsBefore + 1, 'the plain pod reached the cluster');
 
+    // The tour showed the record, and it holds what just happened: the refusals and the trusted
+    // agent's exec session, and it verifies against its signed tree heads.
+    assert.match(demo.output, /kubegate sessions list/);
+    const kubegate = (args) => run(KUBEGATE, [...args, '--config', path.join(demoDir, 'kubegate.yaml')]);
+    const denials = await kubegate(['audit', 'query', '--decision', 'deny', '-o', 'json']);
+    assert.equal(denials.code, 0, denials.stderr);
+    const rules = denials.stdout.trim().split('\n').map((l) => JSON.parse(l).request.decision.rule);
+    assert.ok(rules.includes('deny-namespace-delete') && rules.includes('deny-privileged-pods'), rules.join(','));
+    const sessions = await kubegate(['sessions', 'list']);
+    assert.match(sessions.stdout, /trusted-agent .*pods\/exec .*printenv HOSTNAME/);
+    const verified = await kubegate(['audit', 'verify']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+
     demo.kill('SIGINT');
     let timer;
     const { code, signal } = await Promise.race([exited,

@@ -5,8 +5,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
-const { startSim, tempDir } = require('../../../testing/kube-sim/test/support/harness');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { startSim, tempDir, readRequestLog } = require('../../../testing/kube-sim/test/support/harness');
 
 const REPO = path.join(__dirname, '..', '..', '..');
 const KUBEGATE = process.env.KUBEGATE_BIN || path.join(REPO, 'build', 'kubegate');
@@ -54,10 +54,49 @@ const ALLOW_ALL_POLICY = `rules:
   - {id: allow-all, effect: allow}
 `;
 
+// The audit section every test gateway records with: a database, a signing key and a heads file in
+// the gateway's directory.
+function auditSection(dir) {
+  openssl(['genpkey', '-algorithm', 'ed25519', '-out', 'audit-signing.pem'], dir);
+  return `audit:
+  database: ${path.join(dir, 'audit.db')}
+  signingKeyFile: ${path.join(dir, 'audit-signing.pem')}
+  treeHeadsFile: ${path.join(dir, 'tree-heads.jsonl')}`;
+}
+
+// The record of a stopped test gateway: `kubegate audit verify` passes, and (when the kube-sim was
+// the gateway's alone) each request kube-sim served is matched by a forwarded request's record.
+function checkRecord(gw, simIsOurs) {
+  const cli = (args) => spawnSync(KUBEGATE, [...args, '--config', gw.configFile], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const verified = cli(['audit', 'verify']);
+  if (verified.status !== 0) throw new Error(`the gateway's record does not verify: ${verified.stdout}${verified.stderr}`);
+  if (!simIsOurs) return;
+  const queried = cli(['audit', 'query', '-o', 'json', '--limit', '100000000']);
+  if (queried.status !== 0) throw new Error(`audit query failed: ${queried.stderr}`);
+  const recorded = new Map();
+  for (const line of queried.stdout.split('\n').filter(Boolean)) {
+    const { request } = JSON.parse(line);
+    if (!request.upstream) continue;
+    const key = `${request.request.method} ${request.request.uri.split('?')[0].replace(/^\/clusters\/demo(\/purpose\/[^/]+)?/, '') || '/'}`;
+    recorded.set(key, (recorded.get(key) || 0) + 1);
+  }
+  const served = new Map();
+  for (const line of readRequestLog(gw.sim).filter((l) => l.impersonatedBy === 'kubegate')) {
+    const key = `${line.method} ${line.path}`;
+    served.set(key, (served.get(key) || 0) + 1);
+  }
+  for (const [key, count] of served) {
+    if ((recorded.get(key) || 0) < count) {
+      throw new Error(`kube-sim served ${key} ${count} times, the record has ${recorded.get(key) || 0}`);
+    }
+  }
+}
+
 // Starts kube-sim (unless given) and kubegate in front of it as cluster `demo`. `policy` is the
-// policy YAML (default: allow everything; null: no policy section).
+// policy YAML (default: allow everything; null: no policy section). `audit` replaces the audit
+// section (default: a fresh database, signing key and heads file in the gateway's directory).
 async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '', extraAuth = '',
-                              policy = ALLOW_ALL_POLICY } = {}) {
+                              policy = ALLOW_ALL_POLICY, audit } = {}) {
   if (!fs.existsSync(KUBEGATE)) throw new Error(`${KUBEGATE} is not built (cmake --build build)`);
   const ownSim = !sim;
   if (!sim) sim = await startSim({ emulatedVersion });
@@ -81,6 +120,7 @@ drainTimeout: 5s
 ${limits}
 ${extraAuth}
 ${policySection}
+${audit === undefined ? auditSection(dir) : audit}
 clusters:
   - name: demo
     server: ${sim.url}
@@ -126,11 +166,17 @@ current-context: kubegate-demo
 `);
       return file;
     },
+    // Killed (-9: nothing gets a chance to flush), then the record is checked: it verifies, and
+    // every request the gateway's own kube-sim served has its record, whatever the test did.
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
-      if (ownSim) await sim.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        if (audit === undefined) checkRecord(gw, ownSim);
+      } finally {
+        if (ownSim) await sim.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   child.stdout.on('data', (c) => { log += c; });
@@ -138,4 +184,17 @@ current-context: kubegate-demo
   return gw;
 }
 
-module.exports = { startGateway, TestPki, KUBEGATE };
+// The authentication section for agents with tokens from testing/idp (client credentials, at+jwt,
+// audience kubegate, groups claim).
+function idpAuthentication(idp) {
+  return `authentication:
+  oidc:
+    - issuer: ${idp.issuer}
+      caFile: ${idp.caFile}
+      audiences: [kubegate]
+      groupsClaim: groups
+      acceptedTypes: [at+jwt]
+`;
+}
+
+module.exports = { startGateway, idpAuthentication, TestPki, KUBEGATE };

@@ -1,0 +1,105 @@
+// Turns what the gateway learned about a request into audit entries: the `request` entry written
+// (and made durable) before anything is forwarded, the `response` entry once it completed, and the
+// `session` entries of a terminal or port-forward recording. The documents' schema is in
+// docs/audit.md; `kubegate audit export` reads them back.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/entry.h"
+#include "identity/identity.h"
+#include "k8s/request_info.h"
+#include "policy/decision.h"
+
+namespace kubegate::audit {
+
+// A body as the record keeps it: at most `limit` bytes, or nothing when it is withheld.
+struct BodyRecord {
+  std::string kept;          // the bytes stored as the entry's attachment
+  std::uint64_t size = 0;    // the whole body's size
+  bool truncated = false;
+  std::string withheld;      // why nothing was kept (e.g. the resource carries secret values)
+  std::string contentType;
+  std::string contentEncoding;
+};
+
+// Secrets, service-account tokens and token reviews carry credentials in their bodies; until
+// masking can take the values out, the record keeps their size and nothing else.
+std::string bodyWithheldReason(const k8s::RequestInfo* info);
+
+// Keeps up to `limit` bytes of `body` unless the request's resource withholds it.
+BodyRecord keepBody(std::string_view body, std::size_t limit, const k8s::RequestInfo* info);
+
+struct RequestFacts {
+  std::string requestId;
+  std::string sessionId;
+  std::chrono::system_clock::time_point received;
+  std::string sourceAddress;
+  std::string userAgent;
+  std::string method;
+  std::string uri;      // as the client sent it, cluster prefix included
+  std::string cluster;  // empty when the path named none
+  const identity::Identity* identity = nullptr;  // null: not (yet) authenticated
+  std::string authenticationFailure;             // why, when authentication failed
+  const k8s::RequestInfo* info = nullptr;        // null: refused before it was classified
+  std::vector<std::string> execCommand;          // pods/exec ?command=...
+  const policy::Decision* decision = nullptr;    // null: refused before the policy decided
+  std::string approvalId;
+  // Who the cluster is told the request is from, when it is forwarded.
+  std::optional<std::string> upstreamUser;
+  std::vector<std::string> upstreamGroups;
+  BodyRecord body;
+  // Set when the gateway answered itself instead of forwarding; no response entry follows then.
+  struct Refusal {
+    unsigned status = 0;
+    std::string reason;
+    std::string message;
+  };
+  std::optional<Refusal> refusal;
+};
+
+Entry requestEntry(const RequestFacts& facts);
+
+// Which request the entries after its `request` entry belong to.
+struct RequestContext {
+  std::string requestId;
+  std::string sessionId;
+  std::string cluster;
+  const identity::Identity* identity = nullptr;
+  const k8s::RequestInfo* info = nullptr;
+};
+
+struct CompletionFacts {
+  RequestContext context;
+  std::chrono::system_clock::time_point finished;
+  double seconds = 0;
+  unsigned status = 0;
+  std::uint64_t bytesIn = 0;
+  std::uint64_t bytesOut = 0;
+  std::string error;  // why the response broke off or never came
+  BodyRecord body;
+};
+
+Entry responseEntry(const CompletionFacts& facts);
+
+struct SessionChunkFacts {
+  RequestContext context;
+  std::string protocol;    // the negotiated subprotocol
+  std::uint64_t chunk = 0;
+  bool final = false;
+  std::string summaryJson; // the recording's summary, on the final chunk
+  std::string asciicast;   // the lines of this chunk
+};
+
+Entry sessionEntry(SessionChunkFacts facts);
+
+// RFC 3339 with microseconds, UTC: what the documents and the Kubernetes audit export use.
+std::string rfc3339Micros(std::int64_t unixMicros);
+std::int64_t unixMicros(std::chrono::system_clock::time_point t);
+
+}  // namespace kubegate::audit

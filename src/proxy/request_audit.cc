@@ -1,0 +1,154 @@
+#include "proxy/request_audit.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include "admin/metrics.h"
+
+namespace kubegate::proxy {
+namespace {
+
+using k8s::ErrorKind;
+
+std::vector<std::string> execCommand(const http_io::InboundRequest& in) {
+  std::vector<std::string> command;
+  for (const auto& [name, value] : in.target.query) {
+    if (name == "command") command.push_back(value);
+  }
+  return command;
+}
+
+std::string headerValue(const http_io::InboundRequest& in, http::field field) {
+  const auto it = in.message.find(field);
+  return it == in.message.end() ? std::string() : std::string(it->value());
+}
+
+}  // namespace
+
+std::string randomId() {
+  unsigned char bytes[12];
+  RAND_bytes(bytes, sizeof(bytes));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+RequestAudit::RequestAudit(audit::AuditLog* log, const config::Audit& settings, std::string sessionId,
+                           std::string clientAddress)
+    : log_(log),
+      settings_(settings),
+      requestId_(randomId()),
+      sessionId_(std::move(sessionId)),
+      facts_(std::make_unique<audit::RequestFacts>()) {
+  facts_->requestId = requestId_;
+  facts_->sessionId = sessionId_;
+  facts_->sourceAddress = std::move(clientAddress);
+  facts_->received = std::chrono::system_clock::now();
+}
+
+void RequestAudit::describe(const http_io::InboundRequest& in) {
+  facts_->method = std::string(in.message.method_string());
+  facts_->uri = std::string(in.message.target());
+  facts_->userAgent = headerValue(in, http::field::user_agent);
+  facts_->execCommand = execCommand(in);
+}
+
+void RequestAudit::appendLater(audit::Entry entry) {
+  if (log_) log_->append(std::move(entry), {});
+}
+
+void RequestAudit::recordRefusal(const k8s::GatewayError& error) {
+  facts_->refusal = audit::RequestFacts::Refusal{k8s::httpStatus(error.kind),
+                                                 std::string(k8s::statusReason(error.kind)), error.message};
+  appendLater(audit::requestEntry(*facts_));
+}
+
+asio::awaitable<std::optional<k8s::GatewayError>> RequestAudit::recordBeforeForwarding(
+    const http_io::InboundRequest& in, const RequestScope& scope) {
+  if (!log_) {
+    facts_.reset();
+    co_return std::nullopt;
+  }
+  if (scope.cluster->config().impersonate) {
+    facts_->upstreamUser = scope.identity.username;
+    facts_->upstreamGroups = scope.identity.groups;
+  } else {
+    facts_->upstreamUser = "cluster credential of " + scope.cluster->name();
+  }
+  facts_->body = audit::keepBody(in.message.body(), settings_.requestBodyLimit, &scope.info);
+  facts_->body.contentType = headerValue(in, http::field::content_type);
+  const bool durable = co_await audit::appendDurably(
+      *log_, audit::requestEntry(*facts_), std::chrono::duration_cast<std::chrono::milliseconds>(settings_.writeTimeout));
+  if (!durable) admin::metrics().auditWriteFailure();
+  if (durable || !settings_.failClosed) {
+    if (!durable) {
+      spdlog::warn(R"({{"msg":"audit record not written; forwarding anyway, as audit.onFailure is warn","requestId":"{}"}})",
+                   requestId_);
+    }
+    facts_.reset();
+    co_return std::nullopt;
+  }
+  auto error = k8s::makeError(ErrorKind::ServiceUnavailable,
+                              "kubegate cannot write its audit record, so it forwards nothing until it can; retry later");
+  facts_->upstreamUser.reset();
+  recordRefusal(error);
+  co_return error;
+}
+
+std::size_t RequestAudit::responseBodyLimit(const k8s::RequestInfo& info) const {
+  if (!log_ || !audit::bodyWithheldReason(&info).empty()) return 0;
+  return settings_.responseBodyLimit;
+}
+
+audit::RequestContext RequestAudit::context(const RequestScope& scope) const {
+  return {requestId_, sessionId_, scope.cluster->name(), &scope.identity, &scope.info};
+}
+
+void RequestAudit::recordCompletion(ForwardOutcome& out, const RequestScope& scope, double seconds) {
+  if (!log_) return;
+  audit::CompletionFacts c;
+  c.context = context(scope);
+  c.finished = std::chrono::system_clock::now();
+  c.seconds = seconds;
+  c.status = out.status;
+  c.bytesIn = out.bytesIn;
+  c.bytesOut = out.bytesOut;
+  if (out.error) c.error = out.error->message;
+  else if (out.kept) c.error = out.kept->brokenOff;
+  c.body.size = out.bytesOut;
+  c.body.withheld = audit::bodyWithheldReason(&scope.info);
+  if (out.kept) {
+    c.body.kept = std::move(out.kept->body);
+    c.body.contentType = std::move(out.kept->contentType);
+    c.body.contentEncoding = std::move(out.kept->contentEncoding);
+  }
+  c.body.truncated = c.body.withheld.empty() && c.body.kept.size() < out.bytesOut;
+  appendLater(audit::responseEntry(c));
+}
+
+void RequestAudit::recordSessionChunk(const RequestScope& scope, std::string protocol, std::string asciicast,
+                                      bool final, std::string summaryJson) {
+  if (!log_) return;
+  audit::SessionChunkFacts s;
+  s.context = context(scope);
+  s.protocol = std::move(protocol);
+  s.chunk = nextSessionChunk_++;
+  s.final = final;
+  s.summaryJson = std::move(summaryJson);
+  s.asciicast = std::move(asciicast);
+  appendLater(audit::sessionEntry(std::move(s)));
+}
+
+void recordMalformedRequest(audit::AuditLog* log, const std::string& sessionId, const std::string& clientAddress,
+                            const k8s::GatewayError& error) {
+  if (!log) return;
+  config::Audit settings;
+  RequestAudit audit(log, settings, sessionId, clientAddress);
+  audit.recordRefusal(error);
+}
+
+}  // namespace kubegate::proxy
