@@ -26,6 +26,7 @@
 #   LOADGEN_THREADS [1] RATE [auto] RATE_ROUNDS [2] RATE_DURATION [5] KUBEGATE_WORKERS [2]
 #   NGINX_PROXY_WORKERS [2] UPSTREAM_WORKERS [1] WRK_CHECK [1] WRK_DURATION [3]
 #   KUBEGATE_BIN [build/kubegate] BENCH_LABEL [git commit of this checkout]
+#   AUDIT_SYNC [full] AUDIT_RESPONSE_BODY_LIMIT [262144]: the recorded leg's audit.sync and body limit
 #   BENCH_KEEP [unset]: keep the temp dir (configs, logs, raw results)
 set -euo pipefail
 
@@ -219,7 +220,7 @@ tls: {certFile: $WORK/front.crt, keyFile: $WORK/front.key, clientCAFile: $WORK/g
 admin: {listen: 127.0.0.1:0}
 workers: $KUBEGATE_WORKERS
 drainTimeout: 1s
-audit: {database: $WORK/audit.db}
+audit: {database: $WORK/audit.db, sync: ${AUDIT_SYNC:-full}, responseBodyLimit: ${AUDIT_RESPONSE_BODY_LIMIT:-262144}}
 clusters:
   - name: bench
     server: https://localhost:$UP_PORT
@@ -388,7 +389,7 @@ kill -0 "$KU_PID" 2>/dev/null || die "the unrecorded kubegate died during the ru
 
 # ---------------------------------------------------------------------------------------------
 LABEL=${BENCH_LABEL:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
-  git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' (uncommitted changes)')}
+  git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' (uncommitted changes)' || true)}
 python3 - results.jsonl <<EOF
 import json, statistics as st, datetime
 rows = [json.loads(l) for l in open("results.jsonl")]
