@@ -28,10 +28,10 @@ struct RequestScope {
   k8s::RequestInfo info;
   // When the session's credential (plus grace) runs out: streams still open then are closed.
   std::chrono::steady_clock::time_point sessionDeadline = std::chrono::steady_clock::time_point::max();
-  std::string_view requestId;         // the record's id (owned by its RequestAudit), sent as Kubegate-Request-Id
+  std::string_view requestId{};       // the record's id (owned by its RequestAudit), sent as Kubegate-Request-Id
   std::size_t responseBodyLimit = 0;  // bytes of the response body kept for the record
   // Receives a tunnel's recording chunk by chunk (asciicast lines); empty when nothing is recorded.
-  std::function<void(std::string protocol, std::string asciicast, bool final, std::string summaryJson)> recordSession;
+  std::function<void(std::string protocol, std::string asciicast, bool final, std::string summaryJson)> recordSession{};
 
   std::chrono::seconds secondsLeft() const;  // until sessionDeadline, at least 0
 };
@@ -51,7 +51,7 @@ struct ForwardOutcome {
     std::string contentEncoding;
     std::string brokenOff;  // why a started response ended early
   };
-  std::unique_ptr<Kept> kept;
+  std::unique_ptr<Kept> kept = nullptr;
   Kept& keep() {
     if (!kept) kept = std::make_unique<Kept>();
     return *kept;

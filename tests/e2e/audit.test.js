@@ -14,7 +14,8 @@ const tls = require('node:tls');
 const { spawn } = require('node:child_process');
 const { startGateway, idpAuthentication, KUBEGATE } = require('./support/gateway');
 const harness = require('../../testing/kube-sim/test/support/harness');
-const { POD } = require('../../testing/kube-sim/test/support/scenarios');
+const { POD, kubectlRunner } = require('../../testing/kube-sim/test/support/scenarios');
+const { ptyDriver } = require('../../testing/kube-sim/test/support/pty');
 const { startIdp } = require('../../testing/idp/lib/idp');
 
 const { kubectl, kubectlPath, readRequestLog, run } = harness;
@@ -233,6 +234,34 @@ test('exec sessions replay byte for byte what each kubectl and the python client
   assert.ok(show.stdout.includes(seen.at(-1).stdout), 'show prints the output of the command');
   const list = await kubegateCli(gw, ['sessions', 'list']);
   assert.ok(list.stdout.includes(cat.request.requestId));
+});
+
+// kubectl exec -it in a pseudo-terminal: a prompt, a command, a resize, an exit. The terminal is in
+// raw mode, so what it showed is exactly the stdout the gateway relayed; the replay must equal it.
+const INTERACTIVE = ptyDriver(String.raw`
+wait_for('# '); pump(0.3)
+os.write(fd, b'echo typed-by-the-agent\r'); wait_for('typed-by-the-agent\r\n# ')
+size(40, 120); os.kill(pid, signal.SIGWINCH); time.sleep(0.5)
+os.write(fd, b'stty size\r'); wait_for('40 120\r\n')
+os.write(fd, b'exit 3\r')
+while pump(1): pass
+`);
+
+test('an interactive exec session replays what the terminal showed, with its input and resize', async () => {
+  const run = kubectlRunner(kubectlPath('1.33'), { agent: agentKubeconfig });
+  const r = await run(['exec', '-it', '-n', 'production', POD, '--', 'sh'], { pty: INTERACTIVE, identity: 'agent', timeoutMs: 45000 });
+  assert.ok(r.stdout.trim(), `the pty driver printed nothing: ${r.stderr}`);
+  const { transcript, code } = JSON.parse(r.stdout);
+  assert.equal(code, 3, transcript);
+  const rec = (await records(gw)).filter((x) => JSON.stringify(x.request.request.command) === '["sh"]' && x.request.upstream).at(-1);
+  const replay = await kubegateCli(gw, ['sessions', 'replay', '--speed', '0', rec.request.requestId]);
+  assert.equal(replay.code, 0, replay.stderr);
+  // kubectl adds its own last line (on stderr, the same terminal) from the exit Status it was sent.
+  assert.equal(`${replay.stdout}command terminated with exit code 3\r\n`, transcript, 'the replay is what the terminal showed');
+  const cast = await kubegateCli(gw, ['sessions', 'show', '--format', 'asciicast', rec.request.requestId]);
+  const events = cast.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l));
+  assert.ok(events.some((e) => e[1] === 'i' && e[2].includes('echo typed-by-the-agent')), 'the keystrokes are recorded');
+  assert.ok(events.some((e) => e[1] === 'r' && e[2] === '120x40'), 'the resize is recorded');
 });
 
 test('the Kubernetes export carries what Falco k8saudit reads', async () => {
