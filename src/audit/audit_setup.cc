@@ -34,12 +34,20 @@ VerifyOptions configuredVerifyOptions(const config::Audit& settings) {
   return options;
 }
 
-std::unique_ptr<AuditLog> openConfiguredAuditLog(const config::Audit& settings) {
+void validateAuditSettings(const config::Audit& settings) {
   if (!settings.configured) {
     throw config::ConfigError(
         "audit: the config has no audit section; kubegate records every request (docs/audit.md). Set audit.database, "
         "or audit.enabled: false to run without a record");
   }
+  if (settings.enabled && !settings.signingKeyFile.empty()) {
+    auto signer = TreeHeadSigner::fromPrivateKeyPem(readKeyFile(settings.signingKeyFile, "audit.signingKeyFile"));
+    if (!signer) throw config::ConfigError("audit.signingKeyFile: " + signer.error().message);
+  }
+}
+
+std::unique_ptr<AuditLog> openConfiguredAuditLog(const config::Audit& settings) {
+  validateAuditSettings(settings);
   if (!settings.enabled) {
     spdlog::warn("{}", R"({"msg":"audit.enabled is false: requests are not recorded"})");
     return nullptr;

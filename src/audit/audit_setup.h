@@ -13,6 +13,10 @@ namespace kubegate::audit {
 // config has no audit section, the key cannot be read, or the store cannot be opened.
 std::unique_ptr<AuditLog> openConfiguredAuditLog(const config::Audit& settings);
 
+// What `kubegate check-config` can check without opening the database: an audit section is there
+// and the signing key reads as an Ed25519 key. Throws config::ConfigError.
+void validateAuditSettings(const config::Audit& settings);
+
 // What `kubegate audit verify` checks against, from the config: the public half of the signing key
 // and the tree heads file. Throws config::ConfigError when they cannot be read.
 VerifyOptions configuredVerifyOptions(const config::Audit& settings);

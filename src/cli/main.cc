@@ -57,6 +57,7 @@ int checkConfig(const std::string& configFlag) {
   try {
     const auto path = config::resolveConfigPath(configFlag);
     auto cfg = config::loadConfigFile(path);
+    audit::validateAuditSettings(cfg.audit);
     proxy::buildRuntime(std::move(cfg), 1);
     std::cout << "config " << path << " is valid\n";
     return 0;

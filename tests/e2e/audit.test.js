@@ -319,6 +319,18 @@ test('the admin API serves the record to auditors only', async () => {
   assert.equal((await adminGet(gw, '/audit/v1/requests?since=yesterday', auditor)).status, 400);
 });
 
+test('a gateway without an audit section does not start, and check-config says why', async () => {
+  const config = fs.readFileSync(gw.configFile, 'utf8');
+  const unrecorded = path.join(gw.dir, 'no-audit.yaml');
+  fs.writeFileSync(unrecorded, config.replace(/^audit:\n(?: {2}.*\n)+/m, ''));
+  assert.notEqual(fs.readFileSync(unrecorded, 'utf8'), config);
+  for (const command of ['check-config', 'serve']) {
+    const r = await run(KUBEGATE, [command, '--config', unrecorded], { timeoutMs: 15000 });
+    assert.equal(r.code, 2, `${command}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /no audit section; kubegate records every request/);
+  }
+});
+
 // kill -9 while requests flow, then a restart on the same database: the log verifies, and every
 // request kube-sim served has its record (written before it was forwarded).
 test('kill -9 under load loses no record of a forwarded request', async () => {
