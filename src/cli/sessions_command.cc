@@ -116,6 +116,8 @@ int showSession(const AuditCommandOptions& o, audit::Store& store, std::ostream&
     const auto last = parseDocument(s->chunks.back().entry.document);
     if (const auto* summary = last.if_contains("summary")) out << "summary:  " << json::serialize(*summary) << "\n";
   }
+  // Port-forward keeps counts, not payload: the summary above is the whole recording.
+  if (cast.empty()) return 0;
   std::string error;
   auto events = audit::parseAsciicast(cast, &error);
   if (!events) {
@@ -134,8 +136,14 @@ int replaySession(const AuditCommandOptions& o, audit::Store& store, std::ostrea
     err << "kubegate: " << s.error().message << "\n";
     return 1;
   }
+  const auto cast = castOf(*s);
+  if (cast.empty()) {
+    err << "kubegate: request " << o.sessionRequestId << " has no terminal recording (port-forward keeps counts only; "
+        << "see sessions show)\n";
+    return 1;
+  }
   std::string error;
-  auto events = audit::parseAsciicast(castOf(*s), &error);
+  auto events = audit::parseAsciicast(cast, &error);
   if (!events) {
     err << "kubegate: the recording cannot be read: " << error << "\n";
     return 2;

@@ -3,8 +3,9 @@
 // identity, decision and status the client saw; every request kube-sim received has a record
 // written before it was forwarded, also across kill -9; `kubegate audit verify` names tampered
 // entries and catches a database rolled back to an older copy; exec sessions replay byte for byte
-// what kubectl (each version here) and the python client printed; the Kubernetes export carries the
-// fields Falco's k8saudit plugin reads; the admin API serves auditors only.
+// what kubectl (each version here) and the python client printed, interactive ones included;
+// port-forward keeps connections and counts; the Kubernetes export carries the fields Falco's
+// k8saudit plugin reads; the admin API serves auditors only; no audit section, no gateway.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -14,7 +15,7 @@ const tls = require('node:tls');
 const { spawn } = require('node:child_process');
 const { startGateway, idpAuthentication, KUBEGATE } = require('./support/gateway');
 const harness = require('../../testing/kube-sim/test/support/harness');
-const { POD, kubectlRunner } = require('../../testing/kube-sim/test/support/scenarios');
+const { POD, SCENARIOS, kubectlRunner } = require('../../testing/kube-sim/test/support/scenarios');
 const { ptyDriver } = require('../../testing/kube-sim/test/support/pty');
 const { startIdp } = require('../../testing/idp/lib/idp');
 
@@ -262,6 +263,24 @@ test('an interactive exec session replays what the terminal showed, with its inp
   const events = cast.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l));
   assert.ok(events.some((e) => e[1] === 'i' && e[2].includes('echo typed-by-the-agent')), 'the keystrokes are recorded');
   assert.ok(events.some((e) => e[1] === 'r' && e[2] === '120x40'), 'the resize is recorded');
+});
+
+test('a port-forward session records its connections, port and bytes, not their payload', async () => {
+  const run = kubectlRunner(kubectlPath('1.33'), { admin: agentKubeconfig });
+  const forwarded = await SCENARIOS['port-forward'](run);
+  assert.match(forwarded.first, /^HTTP\/1\.1 200/, JSON.stringify(forwarded));
+  const rec = (await records(gw)).filter((x) => x.request.request.classified &&
+    x.request.request.classified.subresource === 'portforward' && x.request.upstream).at(-1);
+  assert.ok(rec, 'the port-forward is on the record');
+  const show = await kubegateCli(gw, ['sessions', 'show', rec.request.requestId]);
+  assert.equal(show.code, 0, show.stderr);
+  const summary = JSON.parse(/^summary: +(.*)$/m.exec(show.stdout)[1]);
+  assert.equal(summary.connections.length, 2, JSON.stringify(summary));
+  for (const c of summary.connections) {
+    assert.equal(c.port, 80);
+    assert.ok(c.bytesToPod > 0 && c.bytesFromPod > 0, JSON.stringify(c));
+  }
+  assert.ok(!show.stdout.includes('through-port-forward'), 'what went through the tunnel is not kept');
 });
 
 test('the Kubernetes export carries what Falco k8saudit reads', async () => {
