@@ -217,18 +217,22 @@ struct Admitted {
 // What the request is, before anyone is asked who sent it.
 struct Understood {
   Routed routed;
-  k8s::RequestInfo info;
   identity::Credentials credentials;
 };
 
+// `info` is filled as soon as the request is classified, so that a refusal after that point is
+// recorded with its classification.
 http_hygiene::Result<Understood> understand(const Runtime& rt, SessionHost& host, const http_io::InboundRequest& in,
-                                            const identity::Credentials& connection, audit::RequestFacts& facts) {
+                                            const identity::Credentials& connection, audit::RequestFacts& facts,
+                                            std::optional<k8s::RequestInfo>& info) {
   if (host.draining()) return makeError(ErrorKind::ServiceUnavailable, "kubegate is shutting down; retry");
   auto routed = route(rt, in.target.path);
   if (!routed) return routed.error();
   facts.cluster = routed->cluster->name();
-  auto info = k8s::classify(in.message.method_string(), routed->upstreamPath, in.target.query);
-  if (!info) return info.error();
+  auto classified = k8s::classify(in.message.method_string(), routed->upstreamPath, in.target.query);
+  if (!classified) return classified.error();
+  info = std::move(*classified);
+  facts.info = &*info;
   if (auto ok = checkUpgrade(in, *info); !ok) return ok.error();
   auto credentials = requestCredentials(in, connection);
   if (!credentials) {
@@ -236,7 +240,7 @@ http_hygiene::Result<Understood> understand(const Runtime& rt, SessionHost& host
     facts.authenticationFailure = credentials.error().message;
     return credentials.error();
   }
-  return Understood{std::move(*routed), std::move(*info), std::move(*credentials)};
+  return Understood{std::move(*routed), std::move(*credentials)};
 }
 
 // Routes, classifies, authenticates, decides and records the request, answering any refusal
@@ -249,12 +253,12 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, http_io::Inbou
   const bool clientKeepAlive = in.message.keep_alive();
   const auto timeout = rt.config.limits.headerTimeout;
   auto& facts = audit.facts();
-  auto understood = understand(rt, host, in, creds, facts);
+  std::optional<k8s::RequestInfo> info;
+  auto understood = understand(rt, host, in, creds, facts, info);
   if (!understood) {
     keep = co_await refuse(stream, clientKeepAlive, timeout, understood.error(), audit);
     co_return std::nullopt;
   }
-  facts.info = &understood->info;
   // Awaited: a token signed by a key the gateway is fetching right now waits (bounded) for it.
   auto id = co_await rt.authenticators.authenticate(understood->credentials);
   if (!id) {
@@ -273,7 +277,7 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, http_io::Inbou
   auto& routed = understood->routed;
   std::optional<Admitted> admitted;
   admitted.emplace(RequestScope{routed.cluster, routed.prefix, routed.upstreamPath, std::move(*id), facts.sourceAddress,
-                                std::move(understood->info)});
+                                std::move(*info)});
   auto& scope = admitted->scope;
   facts.identity = &scope.identity;
   facts.info = &scope.info;

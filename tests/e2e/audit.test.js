@@ -127,6 +127,9 @@ test('every request is on the record with its identity, decision and status', as
   assert.notEqual(denied.code, 0);
   const anonymous = await rawRequest(gw, { pathname: '/clusters/demo/api/v1/namespaces' });
   assert.equal(anonymous.status, 401);
+  const basic = await rawRequest(gw, { pathname: '/clusters/demo/api/v1/namespaces/default/pods',
+    headers: { Authorization: 'Basic YWdlbnQ6c2VjcmV0' } });
+  assert.equal(basic.status, 401);
   const bad = await malformed(gw);
   assert.match(bad, /^HTTP\/1\.1 400/);
   const tagged = await rawRequest(gw, { pathname: '/clusters/demo/api/v1/namespaces/default', cert: agentCert });
@@ -160,6 +163,10 @@ test('every request is on the record with its identity, decision and status', as
     r.request.refusal.status === 401);
   assert.ok(unauthenticated.length >= 1, 'the unauthenticated request is on the record');
   assert.ok(all.some((r) => r.request.refusal && r.request.refusal.status === 400), 'the malformed request is on the record');
+  const basicRecord = byId.get(basic.headers['kubegate-request-id']);
+  assert.equal(basicRecord.request.refusal.status, 401);
+  assert.match(basicRecord.request.identity.failure, /only Bearer tokens/);
+  assert.equal(basicRecord.request.request.classified.resource, 'pods', 'refused before authentication, still classified');
 
   // Every request kube-sim received came with a record of it, for the identity it ran as.
   const forwarded = all.filter((r) => r.request.upstream);
