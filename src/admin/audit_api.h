@@ -27,7 +27,8 @@ using AuthenticateCaller = std::function<asio::awaitable<boost::system::result<i
 
 class AuditApi {
  public:
-  // `verifyOptions` is asked at each /verify: the trusted heads file grows while the gateway runs.
+  // `verifyOptions` is asked at each /verify (the trusted heads file grows while the gateway runs);
+  // when it throws, /verify answers 503.
   AuditApi(std::unique_ptr<audit::Store> store, std::string auditorsGroup,
            std::function<audit::VerifyOptions()> verifyOptions, AuthenticateCaller authenticate);
 

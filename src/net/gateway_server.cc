@@ -146,15 +146,7 @@ void GatewayServer::start() {
 std::shared_ptr<admin::AuditApi> GatewayServer::makeAuditApi(const config::Audit& settings) {
   auto store = audit::openSqliteStore({.path = settings.database, .readOnly = true, .syncFull = false});
   if (!store) throw std::runtime_error("audit API: " + store.error().message);
-  auto verifyOptions = [settings] {
-    try {
-      return audit::configuredVerifyOptions(settings);
-    } catch (const std::exception& e) {
-      // A heads file that cannot be read makes /verify report without it rather than fail.
-      spdlog::warn(R"({{"msg":"audit verify: trusted heads unavailable","error":"{}"}})", admin::JsonText{e.what()});
-      return audit::VerifyOptions{};
-    }
-  };
+  auto verifyOptions = [settings] { return audit::configuredVerifyOptions(settings); };
   // The caller's token is verified by the running config's authenticators, as on the data path.
   auto authenticate = [this](identity::Credentials creds)
       -> asio::awaitable<boost::system::result<identity::Identity, k8s::GatewayError>> {

@@ -92,11 +92,10 @@ asio::awaitable<std::optional<k8s::GatewayError>> RequestAudit::recordBeforeForw
     facts_.reset();
     co_return std::nullopt;
   }
-  auto error = k8s::makeError(ErrorKind::ServiceUnavailable,
-                              "kubegate cannot write its audit record, so it forwards nothing until it can; retry later");
+  // The caller refuses with this error, which records the refusal (not forwarded: no upstream user).
   facts_->upstreamUser.reset();
-  recordRefusal(error);
-  co_return error;
+  co_return k8s::makeError(ErrorKind::ServiceUnavailable,
+                           "kubegate cannot write its audit record, so it forwards nothing until it can; retry later");
 }
 
 std::size_t RequestAudit::responseBodyLimit(const k8s::RequestInfo& info) const {

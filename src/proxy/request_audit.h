@@ -31,7 +31,7 @@ class RequestAudit {
   // The gateway answers itself: recorded without waiting.
   void recordRefusal(const k8s::GatewayError& error);
   // Just before forwarding. Keeps the body (up to the configured limit) and the upstream identity;
-  // returns the error to answer with when the request must not go upstream.
+  // returns the error to refuse with (recordRefusal records it) when the request must not go upstream.
   asio::awaitable<std::optional<k8s::GatewayError>> recordBeforeForwarding(const http_io::InboundRequest& in,
                                                                           const RequestScope& scope);
   // Takes what the outcome kept of the response.
