@@ -210,4 +210,18 @@ Result<std::vector<std::string>> filterWebSocketProtocols(std::string_view heade
   return kept;
 }
 
+Result<std::string> parseBearerAuthorization(std::string_view value) {
+  const auto space = value.find(' ');
+  std::string scheme(value.substr(0, space));
+  for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme != "bearer" || space == std::string_view::npos) {
+    return k8s::makeError(k8s::ErrorKind::Unauthorized, "Unauthorized: only Bearer tokens are accepted in Authorization");
+  }
+  auto token = value.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty()) return k8s::makeError(k8s::ErrorKind::Unauthorized, "Unauthorized: empty bearer token");
+  return std::string(token);
+}
+
 }  // namespace kubegate::http_hygiene

@@ -60,4 +60,8 @@ bool isHopByHopResponseHeader(std::string_view lowercaseName);
 // WebSocket subprotocols the gateway forwards; a bearer token in a subprotocol is an error.
 Result<std::vector<std::string>> filterWebSocketProtocols(std::string_view headerValue);
 
+// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive, spaces around the
+// token ignored). Any other scheme, or an empty token, is Unauthorized: refused rather than ignored.
+Result<std::string> parseBearerAuthorization(std::string_view value);
+
 }  // namespace kubegate::http_hygiene

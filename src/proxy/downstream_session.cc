@@ -140,18 +140,9 @@ http_hygiene::Result<identity::Credentials> requestCredentials(const http_io::In
   const auto range = in.message.equal_range(http::field::authorization);
   if (range.first == range.second) return c;
   if (std::next(range.first) != range.second) return makeError(ErrorKind::Unauthorized, "Unauthorized: more than one Authorization header");
-  const std::string_view value = range.first->value();
-  const auto space = value.find(' ');
-  std::string scheme(value.substr(0, space));
-  for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (scheme != "bearer" || space == std::string_view::npos) {
-    return makeError(ErrorKind::Unauthorized, "Unauthorized: only Bearer tokens are accepted in Authorization");
-  }
-  auto token = value.substr(space + 1);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty()) return makeError(ErrorKind::Unauthorized, "Unauthorized: empty bearer token");
-  c.bearerToken = std::string(token);
+  auto token = http_hygiene::parseBearerAuthorization(range.first->value());
+  if (!token) return token.error();
+  c.bearerToken = std::move(*token);
   return c;
 }
 

@@ -80,3 +80,23 @@ TEST(HygieneHeaders, WebSocketSubprotocolsKeepCaseAndRefuseBearerTokens) {
 
 }  // namespace
 }  // namespace kubegate::http_hygiene
+
+namespace kubegate::http_hygiene {
+namespace {
+
+TEST(BearerAuthorization, TakesTheTokenOfAnyCaseOfBearerAndRefusesEverythingElse) {
+  auto plain = parseBearerAuthorization("Bearer abc.def");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(*plain, "abc.def");
+  auto spaced = parseBearerAuthorization("bEaReR   abc  ");
+  ASSERT_TRUE(spaced);
+  EXPECT_EQ(*spaced, "abc");
+  for (const char* refused : {"Basic YWdlbnQ6c2VjcmV0", "Bearer", "Bearer    ", "Bearerabc", "", "Token abc"}) {
+    auto r = parseBearerAuthorization(refused);
+    ASSERT_FALSE(r) << refused;
+    EXPECT_EQ(r.error().kind, k8s::ErrorKind::Unauthorized) << refused;
+  }
+}
+
+}  // namespace
+}  // namespace kubegate::http_hygiene
