@@ -72,15 +72,20 @@ StoreResult<std::vector<RecordedRequest>> recordedRequests(Store& store, QueryFi
   return out;
 }
 
-std::string recordedRequestJson(const RecordedRequest& r) {
-  namespace json = boost::json;
+boost::json::object parseDocument(std::string_view document) {
   boost::system::error_code ec;
-  json::object line;
+  auto value = boost::json::parse(document, ec);
+  if (ec || !value.is_object()) return {};
+  return std::move(value.get_object());
+}
+
+std::string recordedRequestJson(const RecordedRequest& r) {
+  boost::json::object line;
   line["seq"] = r.request.seq;
-  line["request"] = json::parse(r.request.entry.document, ec);
-  if (r.response) line["response"] = json::parse(r.response->entry.document, ec);
+  line["request"] = parseDocument(r.request.entry.document);
+  if (r.response) line["response"] = parseDocument(r.response->entry.document);
   else line["response"] = nullptr;
-  return json::serialize(line);
+  return boost::json::serialize(line);
 }
 
 }  // namespace kubegate::audit

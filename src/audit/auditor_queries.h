@@ -2,6 +2,8 @@
 // listener's read-only API (admin/audit_api.h): filters as text, requests with their completions.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +28,10 @@ std::optional<std::int64_t> parseTimeBound(const std::string& text);
 
 // Request entries matching the filter, each with its response entry when there is one.
 StoreResult<std::vector<RecordedRequest>> recordedRequests(Store& store, QueryFilter filter);
+
+// An entry's document as a JSON object; an empty object when it is not one (the verifier, not the
+// reader, judges whether a document was tampered with).
+boost::json::object parseDocument(std::string_view document);
 
 // {"seq":N,"request":{...},"response":{...}|null}: one line of `audit query -o json`.
 std::string recordedRequestJson(const RecordedRequest& recorded);

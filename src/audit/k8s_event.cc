@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "audit/auditor_queries.h"
 #include "audit/request_record.h"
 
 namespace kubegate::audit {
@@ -19,13 +20,6 @@ std::string stringAt(const json::object* o, std::string_view key) {
   const auto* v = o->if_contains(key);
   if (!v || !v->is_string()) return {};
   return std::string(v->get_string());
-}
-
-json::object parseObject(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.get_object());
 }
 
 // What kube-apiserver would have seen: the URI without the gateway's /clusters/<name>[/purpose/<p>].
@@ -101,8 +95,8 @@ json::object responseStatusOf(const json::object& doc, const json::object* respo
 }  // namespace
 
 std::string kubernetesAuditEvent(const RecordedRequest& recorded) {
-  const auto doc = parseObject(recorded.request.entry.document);
-  const auto responseDoc = recorded.response ? parseObject(recorded.response->entry.document) : json::object{};
+  const auto doc = parseDocument(recorded.request.entry.document);
+  const auto responseDoc = recorded.response ? parseDocument(recorded.response->entry.document) : json::object{};
   const json::object* response = recorded.response ? &responseDoc : nullptr;
   const auto* request = objectAt(doc, "request");
   const auto* classified = request ? objectAt(*request, "classified") : nullptr;

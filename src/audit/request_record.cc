@@ -126,7 +126,7 @@ BodyRecord keepBody(std::string_view body, std::size_t limit, const k8s::Request
   return b;
 }
 
-Entry requestEntry(const RequestFacts& f) {
+Entry requestEntry(RequestFacts& f) {
   json::object doc;
   doc["kind"] = "request";
   doc["time"] = rfc3339Micros(unixMicros(f.received));
@@ -177,11 +177,11 @@ Entry requestEntry(const RequestFacts& f) {
   e.index.approvalId = f.approvalId;
   if (f.refusal) e.index.status = static_cast<int>(f.refusal->status);
   e.document = json::serialize(doc);
-  e.attachment = f.body.kept;
+  e.attachment = std::move(f.body.kept);
   return e;
 }
 
-Entry responseEntry(const CompletionFacts& f) {
+Entry responseEntry(CompletionFacts& f) {
   json::object doc;
   doc["kind"] = "response";
   doc["time"] = rfc3339Micros(unixMicros(f.finished));
@@ -196,7 +196,7 @@ Entry responseEntry(const CompletionFacts& f) {
   Entry e = followingEntry(EntryKind::response, unixMicros(f.finished), f.context);
   e.index.status = static_cast<int>(f.status);
   e.document = json::serialize(doc);
-  e.attachment = f.body.kept;
+  e.attachment = std::move(f.body.kept);
   return e;
 }
 

@@ -63,7 +63,8 @@ struct RequestFacts {
   std::optional<Refusal> refusal;
 };
 
-Entry requestEntry(const RequestFacts& facts);
+// Moves the kept body into the entry's attachment: a body is never held twice.
+Entry requestEntry(RequestFacts& facts);
 
 // Which request the entries after its `request` entry belong to.
 struct RequestContext {
@@ -85,7 +86,8 @@ struct CompletionFacts {
   BodyRecord body;
 };
 
-Entry responseEntry(const CompletionFacts& facts);
+// Moves the kept body into the entry's attachment.
+Entry responseEntry(CompletionFacts& facts);
 
 struct SessionChunkFacts {
   RequestContext context;

@@ -44,7 +44,7 @@ void printTable(const std::vector<audit::RecordedRequest>& requests, std::ostrea
       << std::setw(10) << "CLUSTER" << std::setw(9) << "VERB" << std::setw(34) << "RESOURCE" << std::setw(8)
       << "DECISION" << " STATUS\n";
   for (const auto& r : requests) {
-    const auto doc = parseDocument(r.request.entry.document);
+    const auto doc = audit::parseDocument(r.request.entry.document);
     const auto& idx = r.request.entry.index;
     std::string target = idx.resource;
     if (target.empty()) target = documentString(doc, {"request", "uri"});

@@ -25,7 +25,6 @@ struct OpenedRecord {
 // --database wins; otherwise the config's audit.database.
 OpenedRecord openRecord(const std::string& database, const std::string& configFlag);
 
-boost::json::object parseDocument(const std::string& text);
 // The string at a path of keys, or "" when any step is missing or not an object.
 std::string documentString(const boost::json::object& doc, std::initializer_list<std::string_view> path);
 

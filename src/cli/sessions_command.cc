@@ -83,7 +83,7 @@ int listSessions(const AuditCommandOptions& o, audit::Store& store, std::ostream
   for (const auto& id : ids) {
     auto s = sessionOf(store, id);
     if (!s) continue;
-    const auto doc = parseDocument(s->request.entry.document);
+    const auto doc = audit::parseDocument(s->request.entry.document);
     const auto& idx = s->request.entry.index;
     const auto time = documentString(doc, {"time"});
     out << std::left << std::setw(21) << (time.size() >= 19 ? time.substr(0, 19) + "Z" : time) << std::setw(26) << id
@@ -104,7 +104,7 @@ int showSession(const AuditCommandOptions& o, audit::Store& store, std::ostream&
     out << cast;
     return 0;
   }
-  const auto doc = parseDocument(s->request.entry.document);
+  const auto doc = audit::parseDocument(s->request.entry.document);
   out << "request:  " << o.sessionRequestId << "\n"
       << "time:     " << documentString(doc, {"time"}) << "\n"
       << "identity: " << documentString(doc, {"identity", "username"}) << "\n"
@@ -113,7 +113,7 @@ int showSession(const AuditCommandOptions& o, audit::Store& store, std::ostream&
       << documentString(doc, {"request", "classified", "name"}) << "\n"
       << "command:  " << commandText(doc) << "\n";
   if (!s->chunks.empty()) {
-    const auto last = parseDocument(s->chunks.back().entry.document);
+    const auto last = audit::parseDocument(s->chunks.back().entry.document);
     if (const auto* summary = last.if_contains("summary")) out << "summary:  " << json::serialize(*summary) << "\n";
   }
   // Port-forward keeps counts, not payload: the summary above is the whole recording.
@@ -181,13 +181,6 @@ OpenedRecord openRecord(const std::string& database, const std::string& configFl
   }
   r.store = std::move(*store);
   return r;
-}
-
-json::object parseDocument(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.get_object());
 }
 
 std::string documentString(const json::object& doc, std::initializer_list<std::string_view> path) {
