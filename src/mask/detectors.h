@@ -1,0 +1,74 @@
+// Pattern detectors for secrets in free text, compiled into one Hyperscan database per profile:
+// AWS access and secret keys, PEM private keys, JWTs, GitHub/GitLab/Slack/Stripe tokens,
+// `password=`-style pairs, credentials inside connection strings, card numbers (Luhn-checked),
+// and user-defined patterns. Scanning never allocates once a thread's scratch exists.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mask/profile.h"
+
+namespace kubegate::mask {
+
+// A half-open byte range [begin, end) of a scanned text that holds a secret.
+struct Range {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+class Detectors {
+ public:
+  // Compiles the named built-ins ("all" selects every one) and the user patterns. Throws
+  // std::invalid_argument naming an unknown detector or a pattern Hyperscan refuses. Returns
+  // null when there is nothing to detect.
+  static std::shared_ptr<const Detectors> compile(const std::vector<std::string>& builtins,
+                                                  const std::vector<PatternSpec>& patterns);
+  ~Detectors();
+
+  // Appends to `found` the secret ranges in `text`, sorted and merged (overlaps joined). Only the
+  // secret part of a pair is reported: for `password=hunter2` the range covers `hunter2`.
+  void find(std::string_view text, std::vector<Range>& found) const;
+  // Whether `text` holds anything `find` would report (cheaper: stops at the first).
+  bool any(std::string_view text) const;
+
+  // Replaces every found range of `text` with kMaskedText; returns how many were replaced.
+  std::size_t redact(std::string& text) const;
+
+  // The longest secret a stream scanner must be able to see whole (bounds what it holds back).
+  static constexpr std::size_t kMaxHeldBytes = 8 * 1024;
+
+  struct Impl;
+
+ private:
+  explicit Detectors(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Masks secrets in a raw byte stream (pods/log, exec/attach stdout or stderr) that arrives in
+// pieces. A secret split across pieces is still caught: the redactor holds back the unfinished
+// tail (the current line, at most Detectors::kMaxHeldBytes) until more bytes or a flush come. An
+// unterminated PEM private key masks everything up to its END line, however long.
+class StreamRedactor {
+ public:
+  explicit StreamRedactor(const Detectors& detectors);
+
+  // Takes the next piece of the stream; appends to `out` what can be released now.
+  void write(std::string_view piece, std::string& out);
+  // Releases what is held (the stream paused or ended). Called by the owner after a short idle
+  // time, so an interactive prompt without a newline still shows.
+  void flush(std::string& out);
+  bool holding() const { return !held_.empty(); }
+  std::size_t redactions() const { return redactions_; }
+
+ private:
+  const Detectors& detectors_;
+  std::string held_;
+  bool insidePrivateKey_ = false;
+  std::size_t redactions_ = 0;
+};
+
+}  // namespace kubegate::mask
