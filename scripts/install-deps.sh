@@ -12,7 +12,7 @@ packages=(build-essential cmake pkg-config
           openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket)
 for group in "$@"; do
   case "$group" in
-    bench) packages+=(nginx-light wrk) ;;
+    bench) packages+=(nginx-light wrk jq) ;;
     *) echo "install-deps: unknown group $group" >&2; exit 2 ;;
   esac
 done
