@@ -146,6 +146,7 @@ void SpdyFrameReader::startFrame() {
       return stop("SPDY control frame of " + std::to_string(length_) + " bytes exceeds the recording limit");
     }
     if (keepBody_ && length_ > kMaxControlFrameLength) keepBody_ = false;
+    sink_.onControlBytes({reinterpret_cast<const char*>(header_), sizeof header_});
   } else {
     streamId_ = first & 0x7FFFFFFF;
   }
@@ -157,8 +158,9 @@ std::size_t SpdyFrameReader::consumeBody(std::span<const char> bytes) {
   const std::size_t take = std::min<std::size_t>(bytes.size(), length_ - bodyRead_);
   if (!control_) {
     sink_.onData(streamId_, bytes.first(take));
-  } else if (keepBody_) {
-    body_.append(bytes.data(), take);
+  } else {
+    sink_.onControlBytes(bytes.first(take));
+    if (keepBody_) body_.append(bytes.data(), take);
   }
   bodyRead_ += static_cast<std::uint32_t>(take);
   if (bodyRead_ == length_) finishFrame();

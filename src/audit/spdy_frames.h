@@ -49,6 +49,10 @@ class SpdyFrameSink {
   // an empty frame, which is how a FIN usually travels).
   virtual void onData(std::uint32_t streamId, std::span<const char> piece) {}
   virtual void onDataEnd(std::uint32_t streamId, std::uint8_t flags) {}
+  // The undecoded bytes of each control frame, its 8-byte header first, in order and before the
+  // frame's decoded callback: for a relay that forwards control frames unchanged (header blocks
+  // share one zlib context per direction, so they can never be re-encoded).
+  virtual void onControlBytes(std::span<const char> piece) {}
 };
 
 class SpdyFrameReader {

@@ -27,6 +27,9 @@ class TunnelMasker {
   // False when the bytes cannot be understood (malformed or oversized frames): the tunnel must
   // then be closed, never relayed unmasked. `error()` says why.
   bool fromServer(std::span<const char> bytes, std::string& out);
+  // Observes the next bytes the client sent, before they are forwarded unchanged: for SPDY, the
+  // client's SYN_STREAM frames name which stream is stdout or stderr. Does nothing for WebSocket.
+  void fromClient(std::span<const char> bytes);
   // Releases any held output as complete frames (called after a short idle, and at the end).
   void flush(std::string& out);
   bool holding() const;
