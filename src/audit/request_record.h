@@ -28,8 +28,7 @@ struct BodyRecord {
   std::string contentEncoding;
 };
 
-// Secrets, service-account tokens and token reviews carry credentials in their bodies; until
-// masking can take the values out, the record keeps their size and nothing else.
+// Bodies the record keeps only the size of, whatever the masking profile (token reviews).
 std::string bodyWithheldReason(const k8s::RequestInfo* info);
 
 // Keeps up to `limit` bytes of `body` unless the request's resource withholds it.

@@ -173,6 +173,49 @@ Audit parseAudit(const YAML::Node& n) {
   return a;
 }
 
+mask::ProfileSpec parseMaskingProfile(const YAML::Node& n, const std::string& path) {
+  mask::ProfileSpec p;
+  if (n.IsNull()) return p;
+  rejectUnknown(n, path, {"secretValues", "lastAppliedConfiguration", "envNames", "configMapKeys", "detectors",
+                          "patterns", "streams"});
+  p.secretValues = boolean(n["secretValues"], path + ".secretValues", p.secretValues);
+  p.lastAppliedConfiguration = boolean(n["lastAppliedConfiguration"], path + ".lastAppliedConfiguration",
+                                       p.lastAppliedConfiguration);
+  if (n["envNames"]) p.envNames = strings(n["envNames"], path + ".envNames");
+  if (n["configMapKeys"]) p.configMapKeys = strings(n["configMapKeys"], path + ".configMapKeys");
+  if (n["detectors"]) p.detectors = strings(n["detectors"], path + ".detectors");
+  p.streams = boolean(n["streams"], path + ".streams", p.streams);
+  if (const auto patterns = n["patterns"]) {
+    if (!patterns.IsSequence()) fail(path + ".patterns", "must be a list of {name, regex}");
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      const auto at = path + ".patterns[" + std::to_string(i) + "]";
+      rejectUnknown(patterns[i], at, {"name", "regex"});
+      mask::PatternSpec spec{str(patterns[i]["name"], at + ".name"), str(patterns[i]["regex"], at + ".regex")};
+      if (spec.name.empty() || spec.regex.empty()) fail(at, "needs a name and a regex");
+      p.patterns.push_back(std::move(spec));
+    }
+  }
+  return p;
+}
+
+Masking parseMasking(const YAML::Node& n) {
+  Masking m;
+  if (!n) return m;
+  rejectUnknown(n, "masking", {"defaultProfile", "profiles"});
+  m.defaultProfile = str(n["defaultProfile"], "masking.defaultProfile", m.defaultProfile);
+  if (const auto profiles = n["profiles"]) {
+    if (!profiles.IsMap()) fail("masking.profiles", "must map profile names to profiles");
+    for (const auto& item : profiles) {
+      const auto name = item.first.as<std::string>();
+      m.profiles[name] = parseMaskingProfile(item.second, "masking.profiles." + name);
+    }
+  }
+  if (m.defaultProfile != "default" && !m.profiles.count(m.defaultProfile)) {
+    fail("masking.defaultProfile", "names no profile in masking.profiles: " + m.defaultProfile);
+  }
+  return m;
+}
+
 Cluster parseCluster(const YAML::Node& n, const std::string& path) {
   rejectUnknown(n, path, {"name", "server", "caFile", "insecureSkipTLSVerify", "credentials", "impersonate"});
   Cluster c;
@@ -239,7 +282,7 @@ Config parseConfig(const std::string& yamlText) {
   }
   Config cfg;
   rejectUnknown(root, "", {"listen", "tls", "authentication", "admin", "workers", "limits", "clusters", "drainTimeout",
-                           "logLevel", "policy", "audit"});
+                           "logLevel", "policy", "audit", "masking"});
   cfg.listen = str(root["listen"], "listen", cfg.listen);
   checkListen(cfg.listen, "listen");
   const auto tls = root["tls"];
@@ -265,6 +308,7 @@ Config parseConfig(const std::string& yamlText) {
     if (cfg.policy.file.empty()) fail("policy.file", "is required (the policy YAML; docs/policy.md)");
   }
   cfg.audit = parseAudit(root["audit"]);
+  cfg.masking = parseMasking(root["masking"]);
   const auto clusters = root["clusters"];
   if (!clusters || !clusters.IsSequence() || clusters.size() == 0) fail("clusters", "needs at least one cluster");
   std::set<std::string> names;

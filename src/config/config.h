@@ -7,7 +7,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <map>
 #include <vector>
+
+#include "mask/profile.h"
 
 namespace kubegate::config {
 
@@ -106,6 +109,13 @@ struct Audit {
   AuditRetention retention;
 };
 
+// Masking profiles (docs/masking.md): what callers may not see. Without the section, the built-in
+// "default" profile masks everything kubegate knows how to mask.
+struct Masking {
+  std::string defaultProfile = "default";
+  std::map<std::string, mask::ProfileSpec> profiles;
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8443";
   TlsServer tls;
@@ -116,6 +126,7 @@ struct Config {
   std::vector<Cluster> clusters;
   PolicySource policy;
   Audit audit;
+  Masking masking;
   Seconds drainTimeout{20};
   std::string logLevel = "info";
 

@@ -19,6 +19,7 @@ constexpr Row kTable[] = {
     {ErrorKind::Forbidden, 403, "Forbidden", false},
     {ErrorKind::NotFound, 404, "NotFound", false},
     {ErrorKind::MethodNotAllowed, 405, "MethodNotAllowed", true},
+    {ErrorKind::NotAcceptable, 406, "NotAcceptable", false},
     {ErrorKind::RequestTooLarge, 413, "RequestEntityTooLarge", true},
     {ErrorKind::UriTooLong, 414, "RequestURITooLong", true},
     {ErrorKind::HeaderTooLarge, 431, "RequestHeaderFieldsTooLarge", true},

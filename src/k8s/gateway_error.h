@@ -14,6 +14,7 @@ enum class ErrorKind {
   Forbidden,           // policy or gateway rules refuse
   NotFound,            // unknown cluster prefix
   MethodNotAllowed,    // a method the Kubernetes API does not use
+  NotAcceptable,       // only encodings the gateway cannot mask were accepted
   RequestTooLarge,     // body over the limit
   UriTooLong,          // request target over the limit
   HeaderTooLarge,      // header block over the limit

@@ -197,6 +197,15 @@ asio::awaitable<bool> refuse(TlsStream& stream, bool clientKeepAlive, std::chron
   co_return clientKeepAlive && !k8s::closesConnection(error.kind);
 }
 
+// A request whose answer will be masked must accept JSON (406 otherwise), decided before the
+// request is recorded as forwarded.
+std::optional<k8s::GatewayError> unmaskableAccept(const http_io::InboundRequest& in, const RequestScope& scope) {
+  if (!scope.masking.active() || in.upgrade || answersWithByteStream(scope.info)) return std::nullopt;
+  auto accept = upstreamAccept(in.message[http::field::accept]);
+  if (!accept) return accept.error();
+  return std::nullopt;
+}
+
 // A request admitted to go upstream: what it carries from admission to its end.
 struct Admitted {
   // A constructor, not aggregate initialisation: GCC 12 mishandles braced aggregates in coroutines.
@@ -281,6 +290,10 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, http_io::Inbou
   if (verdict.decision.effect != policy::Effect::allow) {
     refusal = makeError(ErrorKind::Forbidden, refusalMessage(verdict));
   } else {
+    scope.masking = maskingFor(rt.masking, verdict.decision, scope.info);
+    refusal = unmaskableAccept(in, scope);
+  }
+  if (!refusal) {
     // Write-ahead: the request is on the record before any byte of it reaches the cluster.
     refusal = co_await audit.recordBeforeForwarding(in, scope);
   }

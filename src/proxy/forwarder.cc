@@ -4,6 +4,10 @@
 #include <memory>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
+#include "admin/json_log.h"
+
 
 namespace kubegate::proxy {
 namespace {
@@ -144,6 +148,15 @@ http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(http
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (http_hygiene::isForwardableRequestHeader(name)) up.insert(field.name_string(), field.value());
   }
+  // An answer to be masked must come as JSON, uncompressed: the maskers read nothing else.
+  if (scope.masking.active() && !in.upgrade) {
+    up.erase(http::field::accept_encoding);
+    if (!answersWithByteStream(scope.info)) {
+      auto accept = upstreamAccept(in.message[http::field::accept]);
+      if (!accept) return accept.error();
+      up.set(http::field::accept, *accept);
+    }
+  }
   up.set(http::field::host, scope.cluster->hostHeader());
   if (auto auth = scope.cluster->authorizationHeader(); !auth.empty()) up.set(http::field::authorization, auth);
   if (scope.cluster->config().impersonate) setImpersonation(up, id);
@@ -187,6 +200,61 @@ void copyResponseHeaders(const http::fields& from, http::fields& to, const Reque
   }
 }
 
+namespace {
+
+// The record keeps the first responseBodyLimit bytes of what it is given.
+void keepForRecord(ForwardOutcome& out, const RequestScope& scope, std::string_view bytes) {
+  const std::size_t have = out.kept ? out.kept->body.size() : 0;
+  if (bytes.empty() || have >= scope.responseBodyLimit) return;
+  out.keep().body.append(bytes.substr(0, scope.responseBodyLimit - have));
+}
+
+// Passes one upstream piece through the masker; the client's bytes come back. False when masking
+// failed: then nothing more may be sent.
+bool maskPiece(ResponseMasker& masker, std::string_view& piece, bool last, ForwardOutcome& out,
+               const RequestScope& scope) {
+  if (!masker.write(piece) || (last && !masker.finish())) return false;
+  piece = masker.clientBytes();
+  if (auto* forRecord = masker.recordBytes()) {
+    keepForRecord(out, scope, *forRecord);
+    forRecord->clear();
+    if (out.kept && out.kept->body.size() >= scope.responseBodyLimit) masker.stopRecording();
+  } else {
+    keepForRecord(out, scope, piece);
+  }
+  return true;
+}
+
+// A masker that fails ends the response: a response not yet started is answered with the error,
+// a started one is cut (no final chunk), so the client sees a broken stream, never unmasked bytes.
+void maskingFailed(ForwardOutcome& out, const RequestScope& scope, const std::string& why) {
+  spdlog::warn(R"({{"msg":"response cut: it could not be masked","requestId":"{}","why":"{}"}})",
+               admin::JsonText{scope.requestId}, admin::JsonText{why});
+  if (!out.responseStarted) out.error = makeError(ErrorKind::BadGateway, why);
+  else out.keep().brokenOff = why;
+  out.keepDownstream = false;
+}
+
+// The client's response header, from the upstream's: a masked body is re-chunked, since its
+// length is not known until it has streamed.
+void prepareResponseHead(http::response<http::buffer_body>& res, const http::fields& head, unsigned status,
+                         bool bodyless, bool masked, const RequestScope& scope, std::uint64_t contentLength) {
+  res.version(11);
+  res.result(status);
+  copyResponseHeaders(head, res, scope);
+  if (!scope.requestId.empty()) res.set("Kubegate-Request-Id", scope.requestId);
+  if (masked) {
+    res.erase(http::field::content_length);
+    if (scope.masking.client) res.set("Kubegate-Masking", scope.masking.client->name());
+  }
+  if (bodyless) return;
+  if (masked) res.chunked(true);
+  else if (head.count(http::field::content_length)) res.content_length(contentLength);
+  else res.chunked(true);
+}
+
+}  // namespace
+
 asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamConnection& upstream,
                                               http::response_parser<http::buffer_body>& parser,
                                               const http_io::InboundRequest& in, const RequestScope& scope,
@@ -194,19 +262,21 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
   ForwardOutcome out;
   const auto& head = parser.get();
   out.status = head.result_int();
-  http::response<http::buffer_body> res;
-  res.version(11);
-  res.result(head.result_int());
-  res.reason(head.reason());
-  copyResponseHeaders(head, res, scope);
-  if (!scope.requestId.empty()) res.set("Kubegate-Request-Id", scope.requestId);
   if (scope.responseBodyLimit > 0) {
     out.keep().contentType = std::string(head[http::field::content_type]);
     out.keep().contentEncoding = std::string(head[http::field::content_encoding]);
   }
   const bool bodyless = in.message.method() == http::verb::head || head.result_int() == 204 || head.result_int() == 304;
-  if (head.has_content_length()) res.content_length(parser.content_length());
-  else if (!bodyless) res.chunked(true);
+  std::unique_ptr<ResponseMasker> masker;
+  if (!bodyless) {
+    auto started = ResponseMasker::start(scope.masking, scope.info, head, scope.responseBodyLimit > 0);
+    if (!started) co_return ForwardOutcome{.status = out.status, .keepDownstream = false, .error = started.error()};
+    masker = std::move(*started);
+  }
+  http::response<http::buffer_body> res;
+  prepareResponseHead(res, head, head.result_int(), bodyless, masker != nullptr, scope,
+                      head.has_content_length() ? *parser.content_length() : 0);
+  res.reason(head.reason());
   res.keep_alive(in.message.keep_alive());
   out.keepDownstream = in.message.keep_alive();
 
@@ -233,6 +303,7 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
     if (longRunning && upstream.buffer.size() == 0) {
       chunk.release();
       upstream.buffer.shrink_to_fit();
+      if (masker) masker->clientBytes().shrink_to_fit();
       up.expires_after(std::min(limits.streamIdleTimeout, scope.secondsLeft()));
       auto [waitEc] = co_await upstream.stream.async_wait_readable(kAsTuple);
       if (waitEc) { out.keepDownstream = false; break; }
@@ -256,21 +327,26 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
     }
     const std::size_t got = kRelayChunk - parser.get().body().size;
     if (got == 0 && !parser.is_done()) continue;  // framing only (a chunk header): nothing to send yet
-    out.bytesOut += got;
-    if (got > 0 && (out.kept ? out.kept->body.size() : 0) < scope.responseBodyLimit) {
-      auto& body = out.keep().body;
-      body.append(chunk.get(), std::min(got, scope.responseBodyLimit - body.size()));
+    std::string_view piece(chunk.get(), got);
+    if (!masker) keepForRecord(out, scope, piece);
+    else if (!maskPiece(*masker, piece, parser.is_done(), out, scope)) {
+      maskingFailed(out, scope, masker->error());
+      co_return out;
     }
-    res.body().data = chunk.get();
-    res.body().size = got;
+    if (piece.empty() && !parser.is_done()) continue;  // the masker holds a value still being read
+    out.bytesOut += piece.size();
+    res.body().data = piece.empty() ? nullptr : const_cast<char*>(piece.data());
+    res.body().size = piece.size();
     res.body().more = !parser.is_done();
     down.expires_after(limits.streamIdleTimeout);
     out.responseStarted = true;
     auto [writeEc, writeN] = co_await http::async_write(downstream, serializer, kAsTuple);
+    if (masker) masker->clientBytes().clear();
     if (writeEc && writeEc != http::error::need_buffer) { out.keepDownstream = false; co_return out; }
   }
   if (out.error) co_return out;
   if (!serializer.is_done()) {
+    // An upstream that broke mid-body leaves the masker holding an unfinished value: it is dropped.
     out.responseStarted = true;
     res.body().data = nullptr;
     res.body().size = 0;

@@ -15,6 +15,7 @@
 #include "k8s/request_info.h"
 #include "net/asio.h"
 #include "proxy/cluster.h"
+#include "proxy/response_masking.h"
 #include "proxy/upstream_pool.h"
 
 namespace kubegate::proxy {
@@ -32,6 +33,7 @@ struct RequestScope {
   std::size_t responseBodyLimit = 0;  // bytes of the response body kept for the record
   // Receives a tunnel's recording chunk by chunk (asciicast lines); empty when nothing is recorded.
   std::function<void(std::string protocol, std::string asciicast, bool final, std::string summaryJson)> recordSession{};
+  MaskingScope masking{};  // what the answer is masked with, for the client and for the record
 
   std::chrono::seconds secondsLeft() const;  // until sessionDeadline, at least 0
 };

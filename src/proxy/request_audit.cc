@@ -23,6 +23,40 @@ std::string headerValue(const http_io::InboundRequest& in, http::field field) {
   return it == in.message.end() ? std::string() : std::string(it->value());
 }
 
+// The request body as the record keeps it. Under a masking profile, a JSON body is kept masked
+// (the cluster still gets it as sent) and anything the masker cannot read keeps only its size.
+// A JSON patch is a list of operations whose values the masker cannot place, so on a resource
+// with secret values it is withheld too.
+audit::BodyRecord recordedRequestBody(std::string_view body, std::string contentType, const RequestScope& scope,
+                                      std::size_t limit) {
+  const mask::Profile* profile = scope.masking.record ? scope.masking.record : scope.masking.client;
+  if (!profile || body.empty()) {
+    auto kept = audit::keepBody(body, limit, &scope.info);
+    kept.contentType = std::move(contentType);
+    return kept;
+  }
+  audit::BodyRecord b;
+  b.size = body.size();
+  b.withheld = audit::bodyWithheldReason(&scope.info);
+  const bool jsonPatch = contentType.find("json-patch+json") != std::string::npos;
+  b.contentType = std::move(contentType);
+  if (!b.withheld.empty()) return b;
+  if (jsonPatch && (scope.info.resource == "secrets" || scope.info.resource == "configmaps")) {
+    b.withheld = "a JSON patch of " + scope.info.resource + " cannot be masked value by value";
+    return b;
+  }
+  std::string masked, error;
+  if (!mask::maskJsonDocument(*profile, {scope.info.apiGroup, scope.info.resource, scope.info.subresource}, body,
+                              masked, error)) {
+    b.withheld = "the body is not JSON, so it cannot be masked";
+    return b;
+  }
+  b.truncated = masked.size() > limit;
+  if (b.truncated) masked.resize(limit);
+  b.kept = std::move(masked);
+  return b;
+}
+
 }  // namespace
 
 std::string randomId() {
@@ -79,8 +113,8 @@ asio::awaitable<std::optional<k8s::GatewayError>> RequestAudit::recordBeforeForw
   } else {
     facts_->upstreamUser = "cluster credential of " + scope.cluster->name();
   }
-  facts_->body = audit::keepBody(in.message.body(), settings_.requestBodyLimit, &scope.info);
-  facts_->body.contentType = headerValue(in, http::field::content_type);
+  facts_->body = recordedRequestBody(in.message.body(), headerValue(in, http::field::content_type), scope,
+                                     settings_.requestBodyLimit);
   const bool durable = co_await audit::appendDurably(
       *log_, audit::requestEntry(*facts_), std::chrono::duration_cast<std::chrono::milliseconds>(settings_.writeTimeout));
   if (!durable) admin::metrics().auditWriteFailure();

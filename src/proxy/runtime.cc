@@ -5,6 +5,28 @@
 
 namespace kubegate::proxy {
 
+namespace {
+
+// Profiles compile here, on the control plane, and a policy rule may only name one that exists: a
+// typo must not quietly give an agent the default (or no) masking.
+std::shared_ptr<const mask::ProfileSet> compileMasking(const config::Masking& masking, const policy::Policy& policy) {
+  std::shared_ptr<const mask::ProfileSet> set;
+  try {
+    set = mask::ProfileSet::compile(masking.profiles, masking.defaultProfile);
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(e.what());
+  }
+  for (const auto& rule : policy.rules()) {
+    if (!rule.maskingProfile.empty() && !set->find(rule.maskingProfile)) {
+      throw config::ConfigError("policy: rule " + rule.id + " names masking profile \"" + rule.maskingProfile +
+                                "\", which masking.profiles does not define");
+    }
+  }
+  return set;
+}
+
+}  // namespace
+
 RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
   auto rt = std::make_shared<Runtime>();
   rt->generation = generation;
@@ -70,6 +92,7 @@ RuntimePtr buildRuntime(config::Config cfg, std::uint64_t generation) {
       throw config::ConfigError(std::string("policy: ") + e.what());
     }
   }
+  rt->masking = compileMasking(cfg.masking, *rt->policy);
   rt->config = std::move(cfg);
   return rt;
 }

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "identity/identity.h"
 #include "identity/oidc_authenticator.h"
+#include "mask/profile.h"
 #include "net/asio.h"
 #include "policy/policy.h"
 #include "proxy/cluster.h"
@@ -25,6 +26,8 @@ struct Runtime {
   std::vector<std::shared_ptr<identity::IssuerKeyCache>> issuerKeys;
   // Never null: without a policy section, a policy that refuses every request.
   policy::PolicyPtr policy;
+  // Never null: the config's masking profiles, compiled (the built-in default without a section).
+  std::shared_ptr<const mask::ProfileSet> masking;
   std::uint64_t generation = 0;
 
   // Starts (and stops) the background work this generation owns: OIDC key refreshes.

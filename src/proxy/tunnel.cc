@@ -2,8 +2,12 @@
 
 #include <array>
 
+#include <spdlog/spdlog.h>
+
+#include "admin/json_log.h"
 #include "admin/metrics.h"
 #include "audit/session_recording.h"
+#include "proxy/tunnel_masking.h"
 
 namespace kubegate::proxy {
 namespace {
@@ -13,6 +17,9 @@ using k8s::makeError;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
+// A masker holding part of a line (a prompt, a secret's first half) releases it after this much
+// quiet: short enough that an interactive shell feels immediate.
+constexpr auto kQuietRelease = std::chrono::milliseconds(50);
 
 // Shared by the two copy loops and the watchdog. Whoever finishes first closes both sockets, which
 // ends the other loops' pending reads.
@@ -34,6 +41,8 @@ struct TunnelState {
   std::unique_ptr<audit::SessionRecording> recording;
   std::string subprotocol;
   Clock::time_point lastFlush = Clock::now();
+  // Masks what the session prints, for the client and the recording (null: nothing to mask).
+  std::unique_ptr<SessionMasking> masking;
 
   // Hands the recorded lines to the record at 64 KiB, once a second, and at the end.
   void flushRecording(bool final) {
@@ -70,6 +79,7 @@ asio::awaitable<void> copyStream(TlsStream& from, TlsStream& to, TunnelState& st
     if (readEc) break;
     state.lastActivity = Clock::now();
     counter += n;
+    if (state.masking && fromClient) state.masking->fromClient({buf.data(), n});
     if (state.recording) {
       const std::span<const char> bytes(buf.data(), n);
       if (fromClient) state.recording->fromClient(bytes, state.lastActivity);
@@ -78,6 +88,58 @@ asio::awaitable<void> copyStream(TlsStream& from, TlsStream& to, TunnelState& st
     }
     auto [writeEc, w] = co_await asio::async_write(to, asio::buffer(buf.data(), n), kAsTuple);
     if (writeEc) break;
+  }
+  state.finish();
+}
+
+// Sends what the maskers released to the client, and what the record takes to the recording.
+asio::awaitable<bool> sendMasked(TunnelState& state, TlsStream& to, std::string& out) {
+  if (state.recording) {
+    const auto forRecord = state.masking->forRecord(out);
+    if (!forRecord.empty()) state.recording->fromServer({forRecord.data(), forRecord.size()}, state.lastActivity);
+    state.masking->recordTaken();
+    state.flushRecording(false);
+  }
+  if (out.empty()) co_return true;
+  auto [ec, n] = co_await asio::async_write(to, asio::buffer(out), kAsTuple);
+  out.clear();
+  co_return !ec;
+}
+
+// The server-to-client loop of a masked session. While a masker holds bytes, the wait for more is
+// bounded by kQuietRelease, after which the held bytes go out (masked) anyway.
+asio::awaitable<void> copyMaskedFromServer(TlsStream& from, TlsStream& to, TunnelState& state) {
+  std::array<char, 16 * 1024> buf;
+  asio::steady_timer quiet(co_await asio::this_coro::executor);
+  std::string out;
+  bool readable = true;
+  while (!state.finished) {
+    if (state.masking->holding()) {
+      quiet.expires_after(kQuietRelease);
+      auto woke = co_await (from.async_wait_readable(kAsTuple) || quiet.async_wait(kAsTuple));
+      if (woke.index() == 1) {
+        state.masking->flush(out);
+        if (!co_await sendMasked(state, to, out)) break;
+        continue;
+      }
+    }
+    auto [readEc, n] = co_await from.async_read_some(asio::buffer(buf), kAsTuple);
+    if (readEc) break;
+    state.lastActivity = Clock::now();
+    state.bytesDown += n;
+    if (!state.masking->fromServer({buf.data(), n}, out)) {
+      // Never relayed unmasked: a stream the masker cannot read ends the session.
+      spdlog::warn(R"({{"msg":"session cut: its output could not be masked","requestId":"{}"}})",
+                   admin::JsonText{state.scope.requestId});
+      readable = false;
+      break;
+    }
+    if (!co_await sendMasked(state, to, out)) break;
+  }
+  // The server is done: what the maskers still hold is its last output.
+  if (readable && !state.finished) {
+    state.masking->flush(out);
+    co_await sendMasked(state, to, out);
   }
   state.finish();
 }
@@ -106,12 +168,37 @@ asio::awaitable<bool> writeAll(TlsStream& to, beast::flat_buffer& pending, std::
   co_return !ec;
 }
 
+bool isSpdy(const http_io::InboundRequest& in) {
+  return http_hygiene::headerTokens(in.upgradeProtocol) != std::vector<std::string>{"websocket"};
+}
+
+// The stream protocol both ends agreed on (v5.channel.k8s.io, or SPDY's v4.channel.k8s.io).
+std::string negotiatedSubprotocol(const http_io::InboundRequest& in, const http::fields& upstreamHead) {
+  return std::string(upstreamHead[isSpdy(in) ? "X-Stream-Protocol-Version" : "Sec-WebSocket-Protocol"]);
+}
+
+// The server's first frames, which came with its 101: masked and recorded like every later byte.
+asio::awaitable<bool> handOverServerBytes(TunnelState& state, beast::flat_buffer& first, std::chrono::seconds timeout) {
+  const auto data = first.data();
+  const std::span<const char> bytes(static_cast<const char*>(data.data()), data.size());
+  if (!state.masking) {
+    if (state.recording) state.recording->fromServer(bytes, Clock::now());
+    co_return co_await writeAll(state.client, first, timeout);
+  }
+  std::string out;
+  const bool masked = state.masking->fromServer(bytes, out);
+  first.consume(first.size());
+  if (!masked) co_return false;
+  beast::get_lowest_layer(state.client).expires_after(timeout);
+  co_return co_await sendMasked(state, state.client, out);
+}
+
 // Observes the tunnel for the record: exec and attach as asciicast, port-forward as byte counts.
 std::unique_ptr<audit::SessionRecording> startRecording(const http_io::InboundRequest& in, const RequestScope& scope,
                                                         const http::fields& upstreamHead, std::string& subprotocol) {
   if (!scope.recordSession) return nullptr;
-  const bool websocket = http_hygiene::headerTokens(in.upgradeProtocol) == std::vector<std::string>{"websocket"};
-  subprotocol = std::string(upstreamHead[websocket ? "Sec-WebSocket-Protocol" : "X-Stream-Protocol-Version"]);
+  const bool websocket = !isSpdy(in);
+  subprotocol = negotiatedSubprotocol(in, upstreamHead);
   audit::ExecDetails exec;
   for (const auto& [name, value] : in.target.query) {
     if (name == "command") exec.command.push_back(value);
@@ -175,21 +262,27 @@ asio::awaitable<ForwardOutcome> forwardUpgrade(TlsStream& downstream, beast::fla
   state.recording = startRecording(in, scope, parser.get(), state.subprotocol);
   // Bytes that arrived with the handshakes belong to the tunnel: the client's early frames go up
   // only now that the upstream accepted, and the server's first frames go down.
-  if (state.recording) {
-    // Flat buffers: each holds its bytes in one piece.
-    const auto early = downstreamBuffer.data();
-    state.recording->fromClient({static_cast<const char*>(early.data()), early.size()}, Clock::now());
-    const auto first = conn->buffer.data();
-    state.recording->fromServer({static_cast<const char*>(first.data()), first.size()}, Clock::now());
+  if (scope.info.subresource != "portforward") {
+    state.masking = SessionMasking::start(scope.masking, !isSpdy(in), negotiatedSubprotocol(in, parser.get()));
   }
-  // Two statements, not `a && b`: GCC 12 mishandles co_await inside conditional expressions.
+  // Flat buffers: each holds its bytes in one piece.
+  const auto early = downstreamBuffer.data();
+  const std::span<const char> earlyBytes(static_cast<const char*>(early.data()), early.size());
+  if (state.recording) state.recording->fromClient(earlyBytes, Clock::now());
+  if (state.masking) state.masking->fromClient(earlyBytes);
   bool handedOver = co_await writeAll(conn->stream, downstreamBuffer, limits.upstreamResponseTimeout);
-  if (handedOver) handedOver = co_await writeAll(downstream, conn->buffer, limits.upstreamResponseTimeout);
+  if (handedOver) handedOver = co_await handOverServerBytes(state, conn->buffer, limits.upstreamResponseTimeout);
   if (handedOver) {
     admin::metrics().tunnelOpened(scope.cluster->name());
-    co_await (copyStream(downstream, conn->stream, state, state.bytesUp, true) &&
-              copyStream(conn->stream, downstream, state, state.bytesDown, false) &&
-              watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration, scope.sessionDeadline}));
+    if (state.masking) {
+      co_await (copyStream(downstream, conn->stream, state, state.bytesUp, true) &&
+                copyMaskedFromServer(conn->stream, downstream, state) &&
+                watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration, scope.sessionDeadline}));
+    } else {
+      co_await (copyStream(downstream, conn->stream, state, state.bytesUp, true) &&
+                copyStream(conn->stream, downstream, state, state.bytesDown, false) &&
+                watch(state, {limits.tunnelIdleTimeout, limits.tunnelMaxDuration, scope.sessionDeadline}));
+    }
     admin::metrics().tunnelClosed(scope.cluster->name());
   }
   state.flushRecording(true);

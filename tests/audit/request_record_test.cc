@@ -64,16 +64,15 @@ TEST(RequestRecord, RequestEntryIndexesWhoAndWhatAndKeepsTheBody) {
   EXPECT_EQ(doc.at("request").at("classified").at("namespace").as_string(), "team-a");
 }
 
-TEST(RequestRecord, SecretBodiesAreWithheldUntilMaskingExists) {
-  auto info = k8s::classify("POST", "/api/v1/namespaces/a/secrets", {});
-  ASSERT_TRUE(info);
-  const auto body = keepBody(R"({"data":{"password":"aHVudGVyMg=="}})", 1024, &*info);
+// Masking (src/proxy/request_audit.cc) keeps secrets' bodies masked; a token review's token is no
+// object value a profile describes, so its body is never kept.
+TEST(RequestRecord, TokenReviewBodiesAreWithheld) {
+  auto review = k8s::classify("POST", "/apis/authentication.k8s.io/v1/tokenreviews", {});
+  ASSERT_TRUE(review);
+  const auto body = keepBody(R"({"spec":{"token":"eyJhbGciOi"}})", 1024, &*review);
   EXPECT_TRUE(body.kept.empty());
   EXPECT_FALSE(body.withheld.empty());
-  EXPECT_EQ(body.size, 36u);
-  auto token = k8s::classify("POST", "/api/v1/namespaces/a/serviceaccounts/default/token", {});
-  ASSERT_TRUE(token);
-  EXPECT_FALSE(keepBody("{}", 1024, &*token).withheld.empty());
+  EXPECT_EQ(body.size, 31u);
 }
 
 TEST(RequestRecord, LongBodiesAreCutAtTheLimitAndSaySo) {

@@ -96,5 +96,31 @@ clusters: [{name: demo, server: "https://x:1", insecureSkipTLSVerify: true, cred
   EXPECT_FALSE(parseConfig(base + "audit: {enabled: false}\n").audit.enabled);
 }
 
+TEST(Config, MaskingProfilesAreReadAndCheckedWhenPresent) {
+  EXPECT_TRUE(parseConfig(kMinimal).masking.profiles.empty());
+  const auto cfg = parseConfig(std::string(kMinimal) + R"(masking:
+  defaultProfile: strict
+  profiles:
+    strict:
+      envNames: ["*PASS*"]
+      patterns: [{name: canary, regex: 'kgcanary-[a-z0-9]{16}'}]
+    break-glass: {secretValues: false, detectors: [], streams: false}
+)");
+  EXPECT_EQ(cfg.masking.defaultProfile, "strict");
+  ASSERT_EQ(cfg.masking.profiles.size(), 2u);
+  const auto& strict = cfg.masking.profiles.at("strict");
+  EXPECT_EQ(strict.envNames, std::vector<std::string>{"*PASS*"});
+  ASSERT_EQ(strict.patterns.size(), 1u);
+  EXPECT_EQ(strict.patterns[0].name, "canary");
+  EXPECT_TRUE(strict.secretValues) << "an unnamed field keeps its safe default";
+  EXPECT_FALSE(cfg.masking.profiles.at("break-glass").secretValues);
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "masking: {defaultProfile: nope}\n"),
+            "masking.defaultProfile: names no profile in masking.profiles: nope");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "masking: {profiles: {a: {secretValue: false}}}\n"),
+            "masking.profiles.a.secretValue: unknown field");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "masking: {profiles: {a: {patterns: [{name: x}]}}}\n"),
+            "masking.profiles.a.patterns[0]: needs a name and a regex");
+}
+
 }  // namespace
 }  // namespace kubegate::config
