@@ -373,7 +373,9 @@ test('kill -9 under load loses no record of a forwarded request', async () => {
       }
     };
     const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Killed once the load is well under way, however busy the machine is.
+    const servedLoad = () => readRequestLog(crashGw.sim).filter((l) => l.path.includes('/configmaps/load-')).length;
+    for (let waited = 0; waited < 15000 && servedLoad() < 80; waited += 100) await new Promise((r) => setTimeout(r, 100));
     crashGw.child.kill('SIGKILL');
     stop = true;
     await Promise.all(workers);

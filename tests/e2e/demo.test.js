@@ -159,6 +159,13 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
     assert.match(plain.stdout, /pod\/plain-test created/);
     assert.equal(podCreates(), createsBefore + 1, 'the plain pod reached the cluster');
 
+    // Masking (issue 7): both agents get the default profile; the values stay in the gateway.
+    assert.match(demo.output, /get secret db-credentials[^\n]*\na3ViZWdhdGU6bWFza2Vk\n/);
+    assert.doesNotMatch(demo.output, /czNjcjN0LVByMGQtcEA1cw|s3cr3t-Pr0d-p@5s|sk_test_51Hdemo/);
+    const secret = await kubectl('kubeconfig-trusted', ['-n', 'production', 'get', 'secret', 'db-credentials', '-o', 'json']);
+    assert.equal(secret.code, 0, secret.stderr);
+    assert.deepEqual(JSON.parse(secret.stdout).data, { username: 'a3ViZWdhdGU6bWFza2Vk', password: 'a3ViZWdhdGU6bWFza2Vk' });
+
     // The tour showed the record, and it holds what just happened: the refusals and the trusted
     // agent's exec session, and it verifies against its signed tree heads.
     assert.match(demo.output, /kubegate sessions list/);

@@ -25,6 +25,15 @@ const VIEWER = { user: 'viewer-agent', groups: ['viewers'] }; // `view` in the d
 const PYTHON = '/usr/bin/python3';
 const PYTHON_CLIENT = path.join(__dirname, '..', '..', 'testing', 'kube-sim', 'test', 'support', 'python_client.py');
 
+// Parity is about the gateway being transparent, so it runs with a default masking profile that
+// masks nothing (secrets and env values in these scenarios would differ otherwise);
+// masking.test.js covers masking with every client.
+const REVEALING_DEFAULT = `masking:
+  defaultProfile: transparent
+  profiles:
+    transparent: {secretValues: false, lastAppliedConfiguration: false, envNames: [], configMapKeys: [], detectors: [], streams: false}
+`;
+
 // A kube-sim for direct use and kubegate in front of a second one, both emulating `emulatedVersion`.
 // The test owns both kube-sims, so that a gateway that fails to start leaks no listening server
 // (which would keep this file's process alive after its tests failed).
@@ -33,7 +42,7 @@ async function startPair(emulatedVersion) {
   const behind = await startSim({ emulatedVersion });
   let gw;
   try {
-    gw = await startGateway({ sim: behind, emulatedVersion });
+    gw = await startGateway({ sim: behind, emulatedVersion, extraConfig: REVEALING_DEFAULT });
   } catch (e) {
     await Promise.all([direct.close(), behind.close()]);
     throw e;

@@ -17,6 +17,7 @@ const { Authenticator, impersonate } = require('./auth');
 const { RbacAuthorizer, bootstrapPolicy } = require('./rbac');
 const { StatusError, forbiddenFor, badRequest, pathNotFound, internalError } = require('./status');
 const pki = require('./pki');
+const { OutputSplitter } = require('./split-output');
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024; // kube-apiserver's MaxRequestBodyBytes
 const SUPPORTED_VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'];
@@ -200,7 +201,9 @@ function parseListen(listen) {
 }
 
 // Starts kube-sim. Resolves to {url, port, stateDir, adminKubeconfig, caFile, requestLog, sim, close}.
-async function startServer({ listen = '127.0.0.1:0', stateDir, seed, emulatedVersion = '1.33', tokenFile, eksVerifier } = {}) {
+// `splitOutput` ({within, delayMs}) is a test option: see lib/split-output.js.
+async function startServer({ listen = '127.0.0.1:0', stateDir, seed, emulatedVersion = '1.33', tokenFile, eksVerifier,
+                             splitOutput } = {}) {
   if (!SUPPORTED_VERSIONS.includes(emulatedVersion)) {
     throw new Error(`unsupported emulated version ${emulatedVersion}; choose one of ${SUPPORTED_VERSIONS.join(', ')}`);
   }
@@ -212,13 +215,17 @@ async function startServer({ listen = '127.0.0.1:0', stateDir, seed, emulatedVer
   pki.ensureCA(stateDir);
   const serving = pki.ensureServingCert(stateDir, hosts);
   const sim = buildSim({ emulatedVersion, stateDir, seed: seedDoc, tokenFile, eksVerifier: eksVerifier || null });
+  sim.splitter = splitOutput ? new OutputSplitter(splitOutput) : null;
   const requestLog = path.join(stateDir, 'requests.log');
   const logRequest = requestLogger(requestLog);
   const server = https.createServer({
     key: fs.readFileSync(serving.key), cert: fs.readFileSync(serving.crt), ca: fs.readFileSync(path.join(stateDir, 'ca.crt')),
     requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], keepAliveTimeout: 65000,
   });
-  server.on('request', (req, res) => serve(createContext({ req, res, sim, requestLog: logRequest }), sim));
+  server.on('request', (req, res) => {
+    if (sim.splitter) sim.splitter.wrapResponse(res);
+    serve(createContext({ req, res, sim, requestLog: logRequest }), sim);
+  });
   // Upgraded connections leave the server's bookkeeping; close() must still end them.
   const tunnels = new Set();
   server.on('upgrade', (req, socket, head) => {

@@ -94,7 +94,11 @@ function startSession({ ctx, pod, container, command, tty = false, stdin = false
   const out = new PassThrough();
   const err = new PassThrough();
   // Output can trail the process (a keystroke echoed after exit); dropping it beats writing after end.
-  const put = (stream, d) => { if (!stream.writableEnded) stream.write(d); };
+  const direct = (stream, d) => { if (!stream.writableEnded) stream.write(d); };
+  // The split-output test option: each stream's writes go through a serial writer that cuts them.
+  const splitter = ctx.sim.splitter;
+  const split = splitter ? new Map([out, err].map((s) => [s, splitter.writer((d) => direct(s, d), () => {})])) : null;
+  const put = split ? (stream, d) => split.get(stream).write(d) : direct;
   if (!stdout) out.resume();
   if (!stderr || tty) err.resume();
   const ended = Promise.all([new Promise((r) => out.once('end', r)), new Promise((r) => err.once('end', r))]);
@@ -132,6 +136,7 @@ function startSession({ ctx, pod, container, command, tty = false, stdin = false
     return { error: `error executing command in container: ${e.message}` };
   }).then(async (result) => {
     cancelGone();
+    if (split) await Promise.all([...split.values()].map((w) => w.drained()));
     out.end();
     err.end();
     await ended;

@@ -17,9 +17,11 @@ function tempDir(prefix) {
 }
 
 // Starts kube-sim; the caller closes it with `await sim.close()` (t.after).
-async function startSim({ emulatedVersion = '1.33', seed = DEMO_SEED } = {}) {
+// `splitOutput` ({within: [strings], delayMs}) cuts every response body and exec output in the
+// middle of those strings (lib/split-output.js); off unless given.
+async function startSim({ emulatedVersion = '1.33', seed = DEMO_SEED, splitOutput } = {}) {
   const stateDir = tempDir('state');
-  const sim = await startServer({ listen: '127.0.0.1:0', stateDir, seed, emulatedVersion });
+  const sim = await startServer({ listen: '127.0.0.1:0', stateDir, seed, emulatedVersion, splitOutput });
   const close = sim.close;
   sim.close = async () => { await close(); fs.rmSync(stateDir, { recursive: true, force: true }); };
   sim.kubeconfigFor = (user) => path.join(stateDir, 'kubeconfigs', `${user}.kubeconfig`);
