@@ -114,6 +114,9 @@ if [ -n "$kubectl_bin" ]; then
   echo; echo "== As the trusted agent (IdP client trusted-agent, group trusted) (.demo/kubeconfig-trusted) =="
   run "$demo/kubeconfig-trusted" get pods -A
   run "$demo/kubeconfig-trusted" -n staging exec api-5c6b7f9d8-m4n7k -- printenv HOSTNAME
+  echo; echo "== Secret values stay in the gateway, for every agent (docs/masking.md) =="
+  run "$demo/kubeconfig-trusted" -n production get secret db-credentials -o jsonpath='{.data.password}{"\n"}'
+  run "$demo/kubeconfig-trusted" -n staging exec api-5c6b7f9d8-m4n7k -- env
   echo; echo "== The cluster saw the agents, impersonated by kubegate (.demo/kube-sim/requests.log) =="
   tail -n 3 "$demo/kube-sim/requests.log" | sed -E 's/.*"method":"([A-Z]+)","path":"([^"]*)".*"user":"([^"]*)".*"impersonatedBy":"?([^",]*)"?.*"code":([0-9]+).*/\1 \2  user=\3 via=\4 -> \5/'
   echo; echo "== kubegate's record of it all: refused requests too, and the exec session (docs/audit.md) =="
