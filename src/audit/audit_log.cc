@@ -435,20 +435,93 @@ std::unique_ptr<AuditLog> openAuditLog(std::unique_ptr<Store> store, AuditLogOpt
 
 namespace {
 
-// What a waiting coroutine and the writer share. Only the timer's pending wait owns it; the writer
-// holds a weak reference, so a writer that answers after the timeout (or after the io_context is
-// gone) finds nothing and does nothing.
+// A request waiting for its entry; the writer finishes it through its io_context's mailbox.
+struct DurableWaiter {
+  virtual ~DurableWaiter() = default;
+  virtual void finish(bool ok) = 0;  // on the waiter's executor
+  virtual bool runsOn(const asio::any_io_executor& executor) const = 0;
+  virtual void finishThere(std::shared_ptr<DurableWaiter> self, bool ok) = 0;  // posts finish()
+};
+
+// One per io_context: the writer drops finished waits here and the context's thread runs them, all
+// that arrived together in one posted handler. A commit finishes many requests of the same context
+// at once; posting each on its own cost a wake-up and a queued handler per request.
+class DurableMailbox final : public asio::execution_context::service {
+ public:
+  using key_type = DurableMailbox;
+  static inline asio::execution_context::id id;
+
+  explicit DurableMailbox(asio::execution_context& context) : service(context) {}
+
+  // Writer thread.
+  void deliver(std::shared_ptr<DurableWaiter> waiter, bool ok) {
+    std::lock_guard lock(mutex_);
+    if (shutDown_) return;  // the io_context runs nothing more; `waiter` goes after the lock is released
+    ready_.emplace_back(std::move(waiter), ok);
+    // Posting does not run the handler here, so it may happen under the lock.
+    if (posted_) return;
+    posted_ = true;
+    asio::post(executor_, [this] { drain(); });
+  }
+
+  void bind(const asio::any_io_executor& executor) {
+    std::lock_guard lock(mutex_);
+    if (!executor_ && !shutDown_) executor_ = executor;
+  }
+
+ private:
+  void drain() {
+    std::vector<std::pair<std::shared_ptr<DurableWaiter>, bool>> ready;
+    {
+      std::lock_guard lock(mutex_);
+      ready.swap(ready_);
+      posted_ = false;
+    }
+    for (auto& [waiter, ok] : ready) {
+      // A waiter on another executor of this context (a strand) is finished there.
+      if (waiter->runsOn(executor_)) waiter->finish(ok);
+      else waiter->finishThere(std::move(waiter), ok);
+    }
+  }
+  void shutdown() override {
+    std::lock_guard lock(mutex_);
+    ready_.clear();
+    executor_ = {};
+    shutDown_ = true;
+  }
+
+  std::mutex mutex_;
+  std::vector<std::pair<std::shared_ptr<DurableWaiter>, bool>> ready_;
+  bool posted_ = false;
+  bool shutDown_ = false;
+  asio::any_io_executor executor_;
+};
+
+// What a waiting coroutine and the writer share. Only the timer's pending wait and the mailbox own
+// it; the writer holds a weak reference, so a writer that answers after the timeout (or after the
+// io_context is gone) finds nothing and does nothing.
 template <class Handler>
-struct DurableWait {
-  DurableWait(Handler h, const asio::any_io_executor& executor) : handler(std::move(h)), timer(executor) {}
+struct DurableWait final : DurableWaiter {
+  DurableWait(Handler h, const asio::any_io_executor& executor, DurableMailbox& box)
+      : handler(std::move(h)), timer(executor), mailbox(box), waiterExecutor(executor) {}
   std::atomic<bool> completed{false};
   std::optional<Handler> handler;
   asio::steady_timer timer;
+  DurableMailbox& mailbox;
+  const asio::any_io_executor waiterExecutor;
 
   void complete(bool ok) {
     Handler h = std::move(*handler);
     handler.reset();
     std::move(h)(ok);
+  }
+  void finish(bool ok) override {
+    timer.cancel();
+    complete(ok);
+  }
+  bool runsOn(const asio::any_io_executor& executor) const override { return executor == waiterExecutor; }
+  void finishThere(std::shared_ptr<DurableWaiter> self, bool ok) override {
+    asio::post(waiterExecutor, [self = std::move(self), ok] { self->finish(ok); });
   }
 };
 
@@ -458,20 +531,19 @@ asio::awaitable<bool> appendDurably(AuditLog& log, Entry entry, std::chrono::mil
   asio::any_io_executor executor = co_await asio::this_coro::executor;
   auto initiation = [&log, timeout, executor](auto handler, Entry entry) {
     using Handler = decltype(handler);
-    auto state = std::make_shared<DurableWait<Handler>>(std::move(handler), executor);
+    auto& mailbox = asio::use_service<DurableMailbox>(asio::query(executor, asio::execution::context));
+    mailbox.bind(executor);
+    auto state = std::make_shared<DurableWait<Handler>>(std::move(handler), executor, mailbox);
     state->timer.expires_after(timeout);
     state->timer.async_wait([state](const error_code& ec) {
       if (ec == asio::error::operation_aborted) return;  // the writer answered first
       if (!state->completed.exchange(true)) state->complete(false);
     });
     std::weak_ptr<DurableWait<Handler>> weak = state;
-    log.append(std::move(entry), [weak, executor](bool ok) {
+    log.append(std::move(entry), [weak](bool ok) {
       auto shared = weak.lock();
       if (!shared || shared->completed.exchange(true)) return;
-      asio::post(executor, [shared, ok] {
-        shared->timer.cancel();
-        shared->complete(ok);
-      });
+      shared->mailbox.deliver(std::move(shared), ok);
     });
   };
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>, void(bool)>(initiation, asio::use_awaitable,

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <set>
 #include <future>
 #include <thread>
 
@@ -230,6 +231,39 @@ TEST_F(AuditLogTest, AppendDurablyCompletesOnTheCallersExecutor) {
   EXPECT_TRUE(*result);
   EXPECT_EQ(resumedOn, std::this_thread::get_id());
   EXPECT_EQ(openStore(dbPath(), true)->nextSeq().value(), 1u);
+}
+
+TEST_F(AuditLogTest, AppendDurablyFinishesEveryWaiterOfACommitIncludingOnesOnAStrand) {
+  auto controllable = std::make_unique<ControllableStore>(openStore(dbPath()));
+  ControllableStore& store = *controllable;
+  auto log = openAuditLog(std::move(controllable), {});
+  store.holdAppends();
+  asio::io_context io;
+  auto strand = asio::make_strand(io);
+  constexpr int kWaiters = 20;
+  std::vector<std::optional<bool>> results(kWaiters + 1);
+  std::set<std::thread::id> resumedOn;
+  auto wait = [&](int i) -> asio::awaitable<void> {
+    results[i] = co_await appendDurably(*log, makeEntry(i), 5s);
+    resumedOn.insert(std::this_thread::get_id());
+  };
+  for (int i = 0; i < kWaiters; ++i) asio::co_spawn(io, wait(i), asio::detached);
+  bool onStrand = false;
+  asio::co_spawn(
+      strand,
+      [&]() -> asio::awaitable<void> {
+        results[kWaiters] = co_await appendDurably(*log, makeEntry(kWaiters), 5s);
+        onStrand = strand.running_in_this_thread();
+      },
+      asio::detached);
+  io.poll();  // every waiter has appended; the commits wait for the release
+  store.releaseAppends();
+  io.run();
+  for (const auto& r : results) EXPECT_EQ(r, std::optional<bool>(true));
+  EXPECT_EQ(resumedOn, std::set<std::thread::id>{std::this_thread::get_id()});
+  EXPECT_TRUE(onStrand);
+  log->stop();
+  EXPECT_EQ(openStore(dbPath(), true)->nextSeq().value(), static_cast<std::uint64_t>(kWaiters + 1));
 }
 
 TEST_F(AuditLogTest, AppendDurablyAnswersFalseWhenTheCommitIsLate) {

@@ -211,6 +211,86 @@ TEST_F(SqliteStoreTest, ReadOnlyStoreReadsWhileAnotherConnectionWrites) {
   EXPECT_FALSE(refused);
 }
 
+TEST_F(SqliteStoreTest, EveryKindIsFoundThoughOnlyRequestsAndSessionsAreIndexed) {
+  QueryFilter sessions;
+  sessions.kind = EntryKind::session;  // seq % 3 == 2
+  sessions.identity = "bob";
+  EXPECT_EQ(seqsOf(store->query(sessions).value()), (std::vector<std::uint64_t>{2, 8, 14}));
+  QueryFilter responses;
+  responses.kind = EntryKind::response;  // seq % 3 == 1
+  responses.identity = "sub-alice";
+  responses.namespace_ = "ns-1";
+  EXPECT_EQ(seqsOf(store->query(responses).value()), (std::vector<std::uint64_t>{1, 7, 13, 19}));
+}
+
+std::string scalar(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+// What a build before partial indexes left behind: schema version 1, every index over every row.
+void downgradeToVersion1(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* sql = R"sql(
+    DROP INDEX entries_time; DROP INDEX entries_username; DROP INDEX entries_subject;
+    DROP INDEX entries_session; DROP INDEX entries_cluster_namespace; DROP INDEX entries_approval;
+    CREATE INDEX entries_time ON entries(time_us);
+    CREATE INDEX entries_username ON entries(username);
+    CREATE INDEX entries_subject ON entries(subject);
+    CREATE INDEX entries_session ON entries(session_id);
+    CREATE INDEX entries_cluster_namespace ON entries(cluster, namespace);
+    CREATE INDEX entries_approval ON entries(approval_id);
+    UPDATE meta SET value = '1' WHERE key = 'schema_version';)sql";
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, VersionOneDatabasesAreReadAsTheyAreAndMigratedByTheGateway) {
+  store.reset();
+  downgradeToVersion1(path);
+  const auto partialIndexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql LIKE '%WHERE kind%'";
+  ASSERT_EQ(scalar(path, partialIndexes), "0");
+  QueryFilter aliceRequests;
+  aliceRequests.kind = EntryKind::request;
+  aliceRequests.identity = "alice";
+
+  auto reader = openStore(path, /*readOnly=*/true);  // an auditor's tool: no migration
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(seqsOf(reader->query(aliceRequests).value()), (std::vector<std::uint64_t>{3, 9, 15}));
+  reader.reset();
+  EXPECT_EQ(scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+
+  store = openStore(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+  EXPECT_EQ(scalar(path, partialIndexes), "6");
+  EXPECT_EQ(seqsOf(store->query(aliceRequests).value()), (std::vector<std::uint64_t>{3, 9, 15}));
+  // The entries are untouched: their leaf hashes still recompute, and the log continues.
+  for (const auto& e : store->readEntries(0, 100).value()) EXPECT_EQ(entryLeafHash(e.seq, e.entry), e.leafHash);
+  ASSERT_TRUE(store->appendBatch(storedEntries(20, 3), nullptr));
+  EXPECT_EQ(store->nextSeq().value(), 23u);
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaVersionsAreRefused) {
+  store.reset();
+  testing::rawSql(path, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  for (bool readOnly : {true, false}) {
+    auto opened = openSqliteStore({.path = path, .readOnly = readOnly});
+    ASSERT_FALSE(opened);
+    EXPECT_NE(opened.error().message.find("unsupported audit database schema version 3"), std::string::npos)
+        << opened.error().message;
+  }
+}
+
 TEST(SqliteStoreOpenTest, ReadOnlyOpenOfSomethingElseFailsClearly) {
   ScratchDir dir;
   auto missing = openSqliteStore({.path = dir.file("none.db"), .readOnly = true});
