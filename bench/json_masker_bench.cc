@@ -2,7 +2,7 @@
 // Secret-heavy list, 1 GB/s stretch), side by side with a passthrough baseline that copies the same
 // 16 KiB pieces, on a ~100 MB SecretList and a ~100 MB PodList built once. Also reports the most
 // memory the masker held at once (goal G4: <= 1 MiB whatever the body size), counted by the
-// allocation hooks below. `KUBEGATE_MASK_FILE=<json>` masks a file instead (bench/masking_jq.sh).
+// allocation hooks in bench/support/allocation_tracking.cc. `KUBEGATE_MASK_FILE=<json>` masks a file instead (bench/masking_jq.sh).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -16,43 +16,7 @@
 
 #include "mask/json_masker.h"
 #include "mask/profile.h"
-
-namespace {
-
-// Live heap bytes while `trackingOn`; the masker's buffers are the only allocations in the timed
-// loop (the output string is reserved before tracking starts).
-std::atomic<bool> trackingOn{false};
-std::atomic<std::int64_t> liveBytes{0};
-std::atomic<std::int64_t> peakBytes{0};
-
-void noteAllocated(void* pointer) {
-  if (pointer && trackingOn.load(std::memory_order_relaxed)) {
-    const auto now = liveBytes.fetch_add(static_cast<std::int64_t>(malloc_usable_size(pointer)),
-                                         std::memory_order_relaxed) +
-                     static_cast<std::int64_t>(malloc_usable_size(pointer));
-    if (now > peakBytes.load(std::memory_order_relaxed)) {
-      peakBytes.store(now, std::memory_order_relaxed);
-    }
-  }
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) {
-  void* pointer = std::malloc(size ? size : 1);
-  if (!pointer) {
-    throw std::bad_alloc();
-  }
-  noteAllocated(pointer);
-  return pointer;
-}
-void operator delete(void* pointer) noexcept {
-  if (pointer && trackingOn.load(std::memory_order_relaxed)) {
-    liveBytes.fetch_sub(static_cast<std::int64_t>(malloc_usable_size(pointer)), std::memory_order_relaxed);
-  }
-  std::free(pointer);
-}
-void operator delete(void* pointer, std::size_t) noexcept { operator delete(pointer); }
+#include "support/allocation_tracking.h"
 
 namespace {
 
@@ -259,9 +223,7 @@ void maskBody(benchmark::State& state, const std::string& body, MaskTarget targe
   std::string out;
   out.reserve(4 * kPieceSize);
   std::uint64_t masked = 0;
-  peakBytes.store(0);
-  liveBytes.store(0);
-  trackingOn.store(true);
+  kubegate::bench::startPeakTracking();
   for (auto _ : state) {
     JsonMasker masker(defaultProfile(), target);
     for (std::size_t at = 0; at < body.size(); at += kPieceSize) {
@@ -277,11 +239,11 @@ void maskBody(benchmark::State& state, const std::string& body, MaskTarget targe
     }
     masked = masker.maskedValues();
   }
-  trackingOn.store(false);
+  kubegate::bench::stopPeakTracking();
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
   state.counters["body_MB"] = static_cast<double>(body.size()) / 1e6;
   state.counters["masked_values"] = static_cast<double>(masked);
-  state.counters["peak_held_KiB"] = static_cast<double>(peakBytes.load()) / 1024.0;
+  state.counters["peak_held_KiB"] = static_cast<double>(kubegate::bench::peakHeldBytes()) / 1024.0;
 }
 
 void passBody(benchmark::State& state, const std::string& body) {

@@ -15,18 +15,8 @@
 
 #include "k8s/request_info.h"
 #include "policy/policy.h"
+#include "support/allocation_tracking.h"
 
-namespace {
-std::atomic<std::size_t> gAllocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  gAllocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -100,7 +90,7 @@ void BM_PolicyDecide1000Rules(benchmark::State& state) {
   std::vector<std::uint32_t> nanos(kSamples);
   std::size_t sample = 0;
   std::size_t decisions = 0;
-  std::size_t allocationsBefore = gAllocations.load();
+  std::size_t allocationsBefore = kubegate::bench::allocationCount();
   for (auto _ : state) {
     const auto& c = cases[decisions % cases.size()];
     const policy::RequestFacts facts{who, "demo", c.info, c.object, {}, false};
@@ -112,7 +102,7 @@ void BM_PolicyDecide1000Rules(benchmark::State& state) {
     sample = (sample + 1) % kSamples;
     ++decisions;
   }
-  const std::size_t allocations = gAllocations.load() - allocationsBefore;
+  const std::size_t allocations = kubegate::bench::allocationCount() - allocationsBefore;
   nanos.resize(std::min(decisions, kSamples));
   std::sort(nanos.begin(), nanos.end());
   if (!nanos.empty()) {
