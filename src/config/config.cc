@@ -198,6 +198,34 @@ mask::ProfileSpec parseMaskingProfile(const YAML::Node& n, const std::string& pa
   return p;
 }
 
+Approvals parseApprovals(const YAML::Node& n) {
+  Approvals a;
+  if (!n) return a;
+  a.configured = true;
+  rejectUnknown(n, "approvals", {"database", "holdTimeout", "pendingTimeout", "notify", "reviewCommand"});
+  a.database = str(n["database"], "approvals.database");
+  if (a.database.empty()) fail("approvals.database", "is required (the SQLite file approvals are kept in)");
+  a.holdTimeout = duration(n["holdTimeout"], "approvals.holdTimeout", a.holdTimeout);
+  a.pendingTimeout = duration(n["pendingTimeout"], "approvals.pendingTimeout", a.pendingTimeout);
+  a.reviewCommand = str(n["reviewCommand"], "approvals.reviewCommand", a.reviewCommand);
+  if (const auto hooks = n["notify"]) {
+    if (!hooks.IsSequence()) fail("approvals.notify", "must be a list of webhooks");
+    for (std::size_t i = 0; i < hooks.size(); ++i) {
+      const auto at = "approvals.notify[" + std::to_string(i) + "]";
+      rejectUnknown(hooks[i], at, {"format", "url", "caFile", "secretFile"});
+      ApprovalWebhook w;
+      w.format = str(hooks[i]["format"], at + ".format", w.format);
+      if (w.format != "generic" && w.format != "slack") fail(at + ".format", "must be generic or slack");
+      w.url = str(hooks[i]["url"], at + ".url");
+      if (w.url.empty()) fail(at + ".url", "is required");
+      w.caFile = str(hooks[i]["caFile"], at + ".caFile");
+      w.secretFile = str(hooks[i]["secretFile"], at + ".secretFile");
+      a.notify.push_back(std::move(w));
+    }
+  }
+  return a;
+}
+
 Masking parseMasking(const YAML::Node& n) {
   Masking m;
   if (!n) return m;
@@ -282,7 +310,7 @@ Config parseConfig(const std::string& yamlText) {
   }
   Config cfg;
   rejectUnknown(root, "", {"listen", "tls", "authentication", "admin", "workers", "limits", "clusters", "drainTimeout",
-                           "logLevel", "policy", "audit", "masking"});
+                           "logLevel", "policy", "audit", "masking", "approvals"});
   cfg.listen = str(root["listen"], "listen", cfg.listen);
   checkListen(cfg.listen, "listen");
   const auto tls = root["tls"];
@@ -309,6 +337,7 @@ Config parseConfig(const std::string& yamlText) {
   }
   cfg.audit = parseAudit(root["audit"]);
   cfg.masking = parseMasking(root["masking"]);
+  cfg.approvals = parseApprovals(root["approvals"]);
   const auto clusters = root["clusters"];
   if (!clusters || !clusters.IsSequence() || clusters.size() == 0) fail("clusters", "needs at least one cluster");
   std::set<std::string> names;

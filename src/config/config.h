@@ -116,6 +116,26 @@ struct Masking {
   std::map<std::string, mask::ProfileSpec> profiles;
 };
 
+// Approvals (docs/approvals.md): where held requests and decisions live, how long they wait, and
+// whom to tell. Without the section, review decisions are refused (403) as needing an approval
+// that cannot be given.
+struct ApprovalWebhook {
+  std::string format = "generic";  // generic | slack
+  std::string url;
+  std::string caFile;
+  std::string secretFile;  // generic: HMAC-SHA256 key
+};
+
+struct Approvals {
+  bool configured = false;
+  std::string database;            // SQLite file (WAL)
+  Seconds holdTimeout{600};        // the longest a held request waits for its decision
+  Seconds pendingTimeout{3600};    // a pending approval expires after this
+  std::vector<ApprovalWebhook> notify;
+  // Shown to reviewers in notices and to agents in retry-mode refusals; {id} is the approval id.
+  std::string reviewCommand = "kubegate review approve {id}";
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8443";
   TlsServer tls;
@@ -127,6 +147,7 @@ struct Config {
   PolicySource policy;
   Audit audit;
   Masking masking;
+  Approvals approvals;
   Seconds drainTimeout{20};
   std::string logLevel = "info";
 
