@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,11 @@ struct StoreError {
   enum class Kind { notFound, forbidden, conflict, storage } kind = Kind::storage;
   std::string message;  // for the caller: says why, never echoes a token
 };
+
+// What boost::system::result::value() throws on an error (found by argument-dependent lookup).
+[[noreturn]] inline void throw_exception_from_error(const StoreError& e, const boost::source_location&) {
+  throw std::runtime_error(e.message);
+}
 
 template <typename T>
 using Result = boost::system::result<T, StoreError>;
