@@ -26,6 +26,9 @@ boost::system::result<HttpsTarget, FetchError> parseHttpsUrl(const std::string& 
   if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
   t.port = parsed->has_port() ? std::string(parsed->port()) : "443";
   t.target = std::string(parsed->encoded_path());
+  // Boost.URL 1.81 reads https://127.0.0.1.evil.example/x as host 127.0.0.1 and path
+  // ".evil.example/x": a path that does not start with '/' means the host was not what it seemed.
+  if (!t.target.empty() && t.target.front() != '/') return FetchError{"the URL's host is not what it seems"};
   if (t.target.empty()) t.target = "/";
   if (parsed->has_query()) t.target += "?" + std::string(parsed->encoded_query());
   return t;
