@@ -3,6 +3,7 @@
 //   GET /readyz   200 "ok" when ready() says so, else 503 "not ready" (draining, no config)
 //   GET /metrics  the Prometheus text exposition format 0.0.4
 //   GET /audit/…  the record, for auditors with a token (admin/audit_api.h), when configured
+//   GET, POST /approvals/…  the reviewers' API (admin/approvals_api.h), when approvals are configured
 // Anything else is 404; a known path with another method is 405. It carries no credentials and
 // serves nothing secret, so it has no TLS; it must not be exposed beyond the node.
 #pragma once
@@ -16,6 +17,7 @@
 namespace kubegate::admin {
 
 class AuditApi;
+class ApprovalsApi;
 
 namespace detail {
 struct AdminShared;  // the listener and open connections, shared with the connection coroutines
@@ -33,6 +35,8 @@ class AdminServer {
 
   // Serves the record's read-only API under /audit/ (admin/audit_api.h). Before start().
   void setAuditApi(std::shared_ptr<AuditApi> api);
+  // Serves the reviewers' API under /approvals/ (admin/approvals_api.h). Before start().
+  void setApprovalsApi(std::shared_ptr<ApprovalsApi> api);
   // Binds and listens (port 0 picks a free port), then accepts on the executor. Control plane:
   // throws boost::system::system_error when the address cannot be bound.
   void start();

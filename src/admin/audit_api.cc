@@ -5,6 +5,7 @@
 
 #include "audit/auditor_queries.h"
 #include "audit/k8s_event.h"
+#include "admin/api_replies.h"
 #include "http/hygiene.h"
 
 namespace kubegate::admin {
@@ -12,21 +13,6 @@ namespace {
 
 namespace json = boost::json;
 
-http::response<http::string_body> reply(http::status status, std::string body,
-                                        std::string_view contentType = "application/json") {
-  http::response<http::string_body> res{status, 11};
-  res.set(http::field::content_type, contentType);
-  res.set(http::field::cache_control, "no-store");
-  res.body() = std::move(body);
-  return res;
-}
-
-// The same Status shape the data path answers with, so one client can read both.
-http::response<http::string_body> statusReply(http::status status, std::string_view reason, std::string_view message) {
-  json::object s{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object{}}, {"status", "Failure"},
-                 {"message", message}, {"reason", reason}, {"code", static_cast<int>(status)}};
-  return reply(status, json::serialize(s) + "\n");
-}
 
 
 audit::AuditorFilter filterFrom(std::string_view target, std::string& error) {
@@ -111,7 +97,7 @@ http::response<http::string_body> AuditApi::serve(std::string_view path, std::st
     json::array warnings;
     for (const auto& w : report.warnings) warnings.emplace_back(w);
     o["warnings"] = std::move(warnings);
-    return reply(http::status::ok, json::serialize(o) + "\n");
+    return apiReply(http::status::ok, json::serialize(o) + "\n");
   }
   if (path.starts_with(kSessions) && path.ends_with("/cast")) {
     const std::string id(path.substr(kSessions.size(), path.size() - kSessions.size() - 5));
@@ -122,7 +108,7 @@ http::response<http::string_body> AuditApi::serve(std::string_view path, std::st
       if (e.entry.kind == audit::EntryKind::session) cast += e.entry.attachment;
     }
     if (cast.empty()) return statusReply(http::status::not_found, "NotFound", "no recording for request " + id);
-    return reply(http::status::ok, std::move(cast), "application/x-asciicast");
+    return apiReply(http::status::ok, std::move(cast), "application/x-asciicast");
   }
   if (path.starts_with(kRequests) && path.size() > kRequests.size() + 1 && path[kRequests.size()] == '/') {
     const std::string id(path.substr(kRequests.size() + 1));
@@ -133,7 +119,7 @@ http::response<http::string_body> AuditApi::serve(std::string_view path, std::st
     for (const auto& e : *entries) {
       items.push_back(json::object{{"seq", e.seq}, {"kind", audit::toString(e.entry.kind)}, {"document", audit::parseDocument(e.entry.document)}});
     }
-    return reply(http::status::ok, json::serialize(json::object{{"items", std::move(items)}}) + "\n");
+    return apiReply(http::status::ok, json::serialize(json::object{{"items", std::move(items)}}) + "\n");
   }
   if (path != kRequests && path != "/audit/v1/export") return statusReply(http::status::not_found, "NotFound", "no such audit resource");
   std::string error;
@@ -146,12 +132,12 @@ http::response<http::string_body> AuditApi::serve(std::string_view path, std::st
   std::string body;
   if (path == "/audit/v1/export") {
     for (const auto& r : *requests) body += audit::kubernetesAuditEvent(r) + "\n";
-    return reply(http::status::ok, std::move(body), "application/jsonl");
+    return apiReply(http::status::ok, std::move(body), "application/jsonl");
   }
   body = "{\"items\":[";
   for (std::size_t i = 0; i < requests->size(); ++i) body += (i ? "," : "") + audit::recordedRequestJson((*requests)[i]);
   body += "]}\n";
-  return reply(http::status::ok, std::move(body));
+  return apiReply(http::status::ok, std::move(body));
 }
 
 }  // namespace kubegate::admin

@@ -7,6 +7,7 @@
 
 #include "audit/audit_setup.h"
 #include "cli/audit_command.h"
+#include "cli/review_command.h"
 #include "cli/credential.h"
 #include "cli/kubeconfig_writer.h"
 #include "cli/policy_command.h"
@@ -86,6 +87,8 @@ int main(int argc, char** argv) {
   const auto policyCmds = kubegate::cli::addPolicyCommand(app, policyOptions);
   kubegate::cli::AuditCommandOptions auditOptions;
   const auto auditCmds = kubegate::cli::addAuditCommands(app, auditOptions, configFlag);
+  kubegate::cli::ReviewCommandOptions reviewOptions;
+  const auto reviewCmds = kubegate::cli::addReviewCommands(app, reviewOptions, configFlag);
   CLI11_PARSE(app, argc, argv);
   if (*versionCmd) {
     std::cout << "kubegate " << kVersion << "\n";
@@ -99,6 +102,9 @@ int main(int argc, char** argv) {
   for (auto* cmd : {auditCmds.verify, auditCmds.query, auditCmds.exportEvents, auditCmds.head, auditCmds.sessionsList,
                     auditCmds.sessionsShow, auditCmds.sessionsReplay}) {
     if (*cmd) return kubegate::cli::runAuditCommand(auditCmds, auditOptions, configFlag, std::cout, std::cerr);
+  }
+  for (auto* cmd : {reviewCmds.list, reviewCmds.show, reviewCmds.approve, reviewCmds.deny}) {
+    if (*cmd) return kubegate::cli::runReviewCommand(reviewCmds, reviewOptions, configFlag, std::cout, std::cerr);
   }
   return serve(configFlag);
 }

@@ -1,0 +1,630 @@
+#include "cli/review_command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <vector>
+
+#include "approvals/approval_json.h"
+#include "net/asio.h"
+
+extern char** environ;
+
+namespace kubegate::cli {
+namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using approvals::displaySafe;
+
+using Text = ReviewResult<std::string>;
+// ReviewError is constructible from a string, so a string result must say that it is the value.
+Text value(std::string s) { return {boost::system::in_place_value, std::move(s)}; }
+ReviewError failure(std::string message) { return ReviewError{std::move(message)}; }
+
+constexpr std::size_t kMaxTokenFileBytes = 64 * 1024;
+constexpr std::size_t kMaxPluginOutputBytes = 1024 * 1024;
+constexpr std::size_t kMaxResponseBytes = 8 * 1024 * 1024;
+constexpr auto kPluginTimeout = std::chrono::seconds(60);
+constexpr std::string_view kDefaultExecApi = "client.authentication.k8s.io/v1";
+
+std::string trim(std::string s) {
+  const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && isSpace(s.back())) s.pop_back();
+  std::size_t start = 0;
+  while (start < s.size() && isSpace(s[start])) ++start;
+  return s.substr(start);
+}
+
+std::string scalar(const YAML::Node& node) { return node && node.IsScalar() ? node.as<std::string>() : std::string(); }
+
+// A path in a kubeconfig is relative to the file that holds it, as kubectl resolves it.
+std::string besideFile(const std::string& path, const std::string& kubeconfigFile) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(kubeconfigFile).parent_path() / path).string();
+}
+
+// ---- The reviewer's token from their kubeconfig.
+
+struct KubeconfigFile {
+  std::string path;
+  YAML::Node root;
+};
+
+// The named entry of a kubeconfig list (contexts, users) and the file it came from.
+std::optional<std::pair<YAML::Node, std::string>> namedEntry(const std::vector<KubeconfigFile>& files,
+                                                             const std::string& list, const std::string& name) {
+  for (const auto& file : files) {
+    const auto entries = file.root[list];
+    if (!entries || !entries.IsSequence()) continue;
+    for (const auto& entry : entries) {
+      if (scalar(entry["name"]) == name) return std::make_pair(entry, file.path);
+    }
+  }
+  return std::nullopt;
+}
+
+Text readTokenFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return failure("cannot read the token file " + path + ": " + std::strerror(errno));
+  std::string data(kMaxTokenFileBytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<std::size_t>(in.gcount()));
+  if (data.size() > kMaxTokenFileBytes) return failure("the token file " + path + " is too large to hold a token");
+  data = trim(std::move(data));
+  if (data.empty()) return failure("the token file " + path + " is empty");
+  return value(std::move(data));
+}
+
+// The environment the plugin runs with: ours, the kubeconfig's `env` entries, and the exec info.
+std::vector<std::string> pluginEnvironment(const YAML::Node& exec, const std::string& apiVersion) {
+  std::vector<std::pair<std::string, std::string>> added;
+  if (const auto env = exec["env"]; env && env.IsSequence()) {
+    for (const auto& entry : env) added.emplace_back(scalar(entry["name"]), scalar(entry["value"]));
+  }
+  const json::object execInfo{{"apiVersion", apiVersion}, {"kind", "ExecCredential"}, {"spec", json::object{{"interactive", false}}}};
+  added.emplace_back("KUBERNETES_EXEC_INFO", json::serialize(execInfo));
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    const bool replaced = std::any_of(added.begin(), added.end(), [&](const auto& a) { return a.first == name; });
+    if (!replaced) environment.emplace_back(entry);
+  }
+  for (const auto& [name, val] : added) environment.push_back(name + "=" + val);
+  return environment;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> p;
+  for (auto& s : strings) p.push_back(s.data());
+  p.push_back(nullptr);
+  return p;
+}
+
+// Reads the child's stdout until it closes, `limit` bytes, or the deadline; false on the latter two.
+bool readAll(int fd, std::string& out, std::size_t limit, std::chrono::steady_clock::time_point deadline) {
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
+    const auto n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return true;
+    out.append(buffer, static_cast<std::size_t>(n));
+    if (out.size() > limit) return false;
+  }
+}
+
+// Runs an exec credential plugin as client-go does, non-interactively, and takes status.token from
+// the ExecCredential it prints. Its stderr is the reviewer's terminal (it may explain a failure);
+// its stdout holds the token and is never shown.
+Text execPluginToken(const YAML::Node& exec, const std::string& kubeconfigFile) {
+  std::string command = scalar(exec["command"]);
+  if (command.empty()) return failure("the kubeconfig's exec credential plugin has no command");
+  if (command.find('/') != std::string::npos) command = besideFile(command, kubeconfigFile);
+  std::string apiVersion = scalar(exec["apiVersion"]);
+  if (apiVersion.empty()) apiVersion = kDefaultExecApi;
+  std::vector<std::string> argv{command};
+  if (const auto args = exec["args"]; args && args.IsSequence()) {
+    for (const auto& a : args) argv.push_back(scalar(a));
+  }
+  auto environment = pluginEnvironment(exec, apiVersion);
+  auto argvPointers = pointers(argv);
+  auto envPointers = pointers(environment);
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) return failure(std::string("cannot start the credential plugin: ") + std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(out[0]);
+    ::close(out[1]);
+    return failure(std::string("cannot start the credential plugin: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    const int devNull = ::open("/dev/null", O_RDONLY);
+    if (devNull >= 0) ::dup2(devNull, STDIN_FILENO);
+    ::dup2(out[1], STDOUT_FILENO);
+    ::execvpe(argvPointers[0], argvPointers.data(), envPointers.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string output;
+  const bool complete = readAll(out[0], output, kMaxPluginOutputBytes, std::chrono::steady_clock::now() + kPluginTimeout);
+  ::close(out[0]);
+  if (!complete) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  const std::string name = "the credential plugin " + command;
+  if (!complete) return failure(name + " did not finish in time or wrote too much");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    std::string hint = scalar(exec["installHint"]);
+    return failure("cannot run " + name + (hint.empty() ? "" : ": " + trim(hint)));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return failure(name + " failed (" + (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status)) : "killed by a signal") + ")");
+  }
+  boost::system::error_code ec;
+  const auto credential = json::parse(output, ec);
+  const json::value* token = nullptr;
+  if (!ec && credential.is_object()) {
+    if (const auto* status = credential.get_object().if_contains("status"); status && status->is_object()) {
+      token = status->get_object().if_contains("token");
+    }
+  }
+  if (!token || !token->is_string() || token->get_string().empty()) {
+    return failure(name + " printed no ExecCredential with a status.token");
+  }
+  return value(std::string(token->get_string()));
+}
+
+Text userToken(const YAML::Node& user, const std::string& userName, const std::string& file) {
+  if (const auto token = scalar(user["token"]); !token.empty()) return value(token);
+  if (const auto tokenFile = scalar(user["tokenFile"]); !tokenFile.empty()) return readTokenFile(besideFile(tokenFile, file));
+  if (const auto exec = user["exec"]; exec && exec.IsMap()) return execPluginToken(exec, file);
+  // The retired oidc auth provider still holds an ID token some reviewers use.
+  if (const auto idToken = scalar(user["auth-provider"]["config"]["id-token"]); !idToken.empty()) return value(idToken);
+  return failure("user " + userName + " in " + file + " has no token, tokenFile or exec credential plugin");
+}
+
+// ---- The admin listener.
+
+struct AdminEndpoint {
+  std::string host;
+  std::string port;
+};
+
+ReviewResult<AdminEndpoint> parseAdminUrl(const std::string& url) {
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed || parsed->scheme() != "http" || parsed->encoded_host().empty() ||
+      !(parsed->encoded_path().empty() || parsed->encoded_path() == "/") || parsed->has_query() ||
+      parsed->has_userinfo()) {
+    return failure("--admin must be http://HOST:PORT (the admin listener is plain HTTP)");
+  }
+  AdminEndpoint endpoint;
+  endpoint.host = parsed->host_address();
+  endpoint.port = parsed->has_port() ? std::string(parsed->port()) : "80";
+  return endpoint;
+}
+
+struct ApiResponse {
+  unsigned status = 0;
+  std::string body;
+};
+
+struct ApiCall {
+  http::verb method = http::verb::get;
+  std::string target;
+  std::string token;
+  std::string body;
+};
+
+asio::awaitable<ReviewResult<ApiResponse>> exchange(const AdminEndpoint& endpoint, const ApiCall& call,
+                                                    std::chrono::seconds timeout) {
+  constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+  const auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  beast::tcp_stream stream(executor);
+  stream.expires_after(timeout);  // one deadline for the whole exchange
+  const std::string where = endpoint.host + ":" + endpoint.port;
+  auto [resolveEc, addresses] = co_await resolver.async_resolve(endpoint.host, endpoint.port, kTuple);
+  if (resolveEc) co_return failure("cannot resolve the admin listener " + where + ": " + resolveEc.message());
+  auto [connectEc, connected] = co_await stream.async_connect(addresses, kTuple);
+  if (connectEc) co_return failure("cannot connect to the admin listener " + where + ": " + connectEc.message());
+  http::request<http::string_body> request(call.method, call.target, 11);
+  request.set(http::field::host, where);
+  request.set(http::field::user_agent, "kubegate-review");
+  request.set(http::field::accept, "application/json");
+  request.set(http::field::authorization, "Bearer " + call.token);
+  if (!call.body.empty()) request.set(http::field::content_type, "application/json");
+  request.body() = call.body;
+  request.prepare_payload();
+  auto [writeEc, written] = co_await http::async_write(stream, request, kTuple);
+  if (writeEc) co_return failure("cannot send to the admin listener " + where + ": " + writeEc.message());
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  auto [readEc, read] = co_await http::async_read(stream, buffer, parser, kTuple);
+  if (readEc) co_return failure("no answer from the admin listener " + where + ": " + readEc.message());
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  ApiResponse response;
+  response.status = parser.get().result_int();
+  response.body = std::move(parser.get().body());
+  co_return response;
+}
+
+ReviewResult<ApiResponse> callApi(const AdminEndpoint& endpoint, const ApiCall& call, std::chrono::seconds timeout) {
+  asio::io_context io;
+  std::optional<ReviewResult<ApiResponse>> result;
+  asio::co_spawn(io, exchange(endpoint, call, timeout), [&](std::exception_ptr e, ReviewResult<ApiResponse> r) {
+    if (e) result.emplace(failure("the call to the admin listener failed"));
+    else result.emplace(std::move(r));
+  });
+  io.run();
+  if (!result) return failure("the call to the admin listener did not complete");
+  return std::move(*result);
+}
+
+// ---- What the reviewer reads.
+
+std::string field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return "";
+  if (v->is_string()) return displaySafe(v->get_string());
+  return displaySafe(json::serialize(*v));
+}
+
+std::string person(const json::value* v) {
+  if (!v || !v->is_object()) return "";
+  const auto& p = v->get_object();
+  std::string text = field(p, "subject");
+  if (const auto issuer = field(p, "issuer"); !issuer.empty()) text += " (" + issuer + ")";
+  return text;
+}
+
+std::string groupsOf(const json::value* v) {
+  std::string text;
+  if (!v || !v->is_array()) return text;
+  for (const auto& g : v->get_array()) {
+    if (!g.is_string()) continue;
+    text += (text.empty() ? "" : ", ") + displaySafe(g.get_string());
+  }
+  return text;
+}
+
+// JSON, indented two spaces; every key and scalar escaped for the terminal (JSON already escapes
+// ASCII controls; bidi and C1 characters it leaves as they are).
+void prettyJson(const json::value& v, std::string& out, std::size_t indent) {
+  const std::string pad(indent + 2, ' ');
+  if (v.is_object() && !v.get_object().empty()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, item] : v.get_object()) {
+      out += (first ? "" : ",\n") + pad + displaySafe(json::serialize(json::string(key))) + ": ";
+      prettyJson(item, out, indent + 2);
+      first = false;
+    }
+    out += "\n" + std::string(indent, ' ') + "}";
+  } else if (v.is_array() && !v.get_array().empty()) {
+    out += "[\n";
+    bool first = true;
+    for (const auto& item : v.get_array()) {
+      out += (first ? "" : ",\n") + pad;
+      prettyJson(item, out, indent + 2);
+      first = false;
+    }
+    out += "\n" + std::string(indent, ' ') + "]";
+  } else {
+    out += displaySafe(json::serialize(v));
+  }
+}
+
+std::optional<std::time_t> parseRfc3339(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return std::nullopt;
+  return timegm(&tm);
+}
+
+std::string age(std::string_view createdAt) {
+  const auto created = parseRfc3339(createdAt);
+  if (!created) return "-";
+  const auto seconds = std::max<long long>(0, static_cast<long long>(std::time(nullptr) - *created));
+  if (seconds < 120) return std::to_string(seconds) + "s";
+  if (seconds < 2 * 3600) return std::to_string(seconds / 60) + "m";
+  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + "h";
+  return std::to_string(seconds / 86400) + "d";
+}
+
+std::size_t codePoints(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string clip(const std::string& s, std::size_t maxCodePoints) {
+  if (codePoints(s) <= maxCodePoints) return s;
+  std::size_t bytes = 0;
+  for (std::size_t kept = 0; bytes < s.size(); ++bytes) {
+    if ((static_cast<unsigned char>(s[bytes]) & 0xC0) != 0x80 && kept++ == maxCodePoints - 3) break;
+  }
+  return s.substr(0, bytes) + "...";
+}
+
+void printTable(const json::array& items, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows{{"ID", "STATE", "REQUESTER", "PURPOSE", "REQUEST", "AGE"}};
+  for (const auto& item : items) {
+    if (!item.is_object()) continue;
+    const auto& a = item.get_object();
+    const auto* requester = a.if_contains("requester");
+    const std::string who = requester && requester->is_object() ? field(requester->get_object(), "subject") : "";
+    const auto* created = a.if_contains("createdAt");
+    rows.push_back({field(a, "id"), field(a, "state"), clip(who, 24), clip(field(a, "purpose"), 40),
+                    clip(field(a, "summary"), 60), age(created && created->is_string() ? created->get_string() : "")});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], codePoints(row[i]));
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - codePoints(row[i]) + 3, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
+std::size_t printDecisions(const json::object& a, std::string_view key, std::string_view verb, std::ostream& out) {
+  const auto* list = a.if_contains(key);
+  if (!list || !list->is_array()) return 0;
+  std::size_t printed = 0;
+  for (const auto& d : list->get_array()) {
+    if (!d.is_object()) continue;
+    const auto& decision = d.get_object();
+    const auto reason = field(decision, "reason");
+    out << "  " << verb << " by " << person(decision.if_contains("reviewer")) << " at " << field(decision, "at")
+        << (reason.empty() ? "" : ": " + reason) << "\n";
+    ++printed;
+  }
+  return printed;
+}
+
+void printApproval(const json::object& a, std::ostream& out) {
+  const auto* requester = a.if_contains("requester");
+  const auto* rule = a.if_contains("rule");
+  const auto ruleField = [&](std::string_view k) { return rule && rule->is_object() ? field(rule->get_object(), k) : ""; };
+  const auto requesterGroups = requester && requester->is_object() ? groupsOf(requester->get_object().if_contains("groups")) : "";
+  out << "Approval:    " << field(a, "id") << "\n";
+  out << "State:       " << field(a, "state") << " (" << field(a, "mode") << " mode)\n";
+  out << "Who:         " << person(requester) << (requesterGroups.empty() ? "" : ", groups: " + requesterGroups) << "\n";
+  out << "What:        " << field(a, "summary") << "\n";
+  out << "Why:         " << field(a, "purpose") << "\n";
+  out << "Rule:        " << ruleField("id") << (ruleField("message").empty() ? "" : ": " + ruleField("message")) << "\n";
+  out << "Reviewers:   " << field(a, "approvalsNeeded") << " approval(s) from " << groupsOf(a.if_contains("approverGroups")) << "\n";
+  out << "Requested:   " << field(a, "createdAt") << ", expires " << field(a, "expiresAt") << "\n";
+  if (const auto until = field(a, "usableUntil"); !until.empty()) out << "Usable until: " << until << "\n";
+  if (const auto used = field(a, "usedAt"); !used.empty()) out << "Used:        " << used << "\n";
+  if (const auto reason = field(a, "denyReason"); !reason.empty()) out << "Deny reason: " << reason << "\n";
+  out << "Request id:  " << field(a, "requestId") << "\n";
+  out << "Decisions:\n";
+  const auto decisions = printDecisions(a, "approvals", "approved", out) + printDecisions(a, "denials", "denied", out);
+  if (decisions == 0) out << "  none yet\n";
+  std::string request;
+  if (const auto* r = a.if_contains("request")) prettyJson(*r, request, 0);
+  out << "Request:\n" << request << "\n";
+}
+
+// The Status message of a refusal, or the HTTP status when the body is not a Status.
+std::string refusalMessage(const ApiResponse& response) {
+  boost::system::error_code ec;
+  const auto parsed = json::parse(response.body, ec);
+  if (!ec && parsed.is_object()) {
+    if (const auto* m = parsed.get_object().if_contains("message"); m && m->is_string()) return displaySafe(m->get_string());
+  }
+  return "the admin listener answered HTTP " + std::to_string(response.status);
+}
+
+bool plausibleId(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
+int printResult(const ReviewCommands& which, const ReviewCommandOptions& o, const json::value& body, std::ostream& out,
+                std::ostream& err) {
+  if (o.output == "json") {
+    std::string text;
+    prettyJson(body, text, 0);
+    out << text << "\n";
+    return 0;
+  }
+  if (!body.is_object()) {
+    err << "kubegate: the admin listener answered something other than a JSON object\n";
+    return 2;
+  }
+  const auto& object = body.get_object();
+  if (*which.list) {
+    const auto* items = object.if_contains("items");
+    if (!items || !items->is_array() || items->get_array().empty()) {
+      err << (o.all ? "no approvals for you to see\n" : "no pending approvals for you to decide or follow\n");
+      return 0;
+    }
+    printTable(items->get_array(), out);
+  } else if (*which.show) {
+    printApproval(object, out);
+  } else {
+    out << field(object, "id") << ": your " << (*which.approve ? "approval" : "denial") << " is recorded; it is now "
+        << field(object, "state") << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string defaultKubeconfigPath() {
+  if (const char* env = std::getenv("KUBECONFIG"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "") + "/.kube/config";
+}
+
+ReviewResult<std::string> kubeconfigToken(const std::string& path, const std::string& context) {
+  std::vector<KubeconfigFile> files;
+  std::stringstream list(path);
+  for (std::string file; std::getline(list, file, ':');) {
+    if (file.empty() || !fs::exists(file)) continue;  // kubectl skips missing files in a list
+    try {
+      files.push_back({file, YAML::LoadFile(file)});
+    } catch (const YAML::Exception& e) {
+      return failure("cannot read the kubeconfig " + file + ": " + e.what());
+    }
+  }
+  if (files.empty()) return failure("no kubeconfig at " + path + " (give --kubeconfig FILE)");
+  std::string contextName = context;
+  for (const auto& f : files) {
+    if (contextName.empty()) contextName = scalar(f.root["current-context"]);
+  }
+  if (contextName.empty()) return failure("the kubeconfig has no current-context (give --context NAME)");
+  const auto contextEntry = namedEntry(files, "contexts", contextName);
+  if (!contextEntry) return failure("the kubeconfig has no context " + contextName);
+  const auto userName = scalar(contextEntry->first["context"]["user"]);
+  if (userName.empty()) return failure("context " + contextName + " names no user");
+  const auto userEntry = namedEntry(files, "users", userName);
+  if (!userEntry) return failure("the kubeconfig has no user " + userName);
+  return userToken(userEntry->first["user"], userName, userEntry->second);
+}
+
+ReviewResult<std::string> adminUrlFromConfig(const std::string& configPath) {
+  std::string listen;
+  try {
+    listen = scalar(YAML::LoadFile(configPath)["admin"]["listen"]);
+  } catch (const YAML::Exception& e) {
+    return failure("cannot read the config " + configPath + ": " + e.what());
+  }
+  if (listen.empty()) return failure("the config " + configPath + " has no admin.listen: the gateway serves no approvals API");
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return failure("admin.listen in " + configPath + " must be HOST:PORT");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return value("http://" + host + ":" + listen.substr(colon + 1));
+}
+
+ReviewCommands addReviewCommands(CLI::App& app, ReviewCommandOptions& o, std::string& configFlag) {
+  ReviewCommands c;
+  auto* review = app.add_subcommand("review", "list, inspect, approve or deny requests held for a reviewer's decision");
+  review->require_subcommand(1);
+  // `kubegate review list --admin URL`: options of `review` may follow its subcommand.
+  review->fallthrough();
+  review->add_option("--admin", o.admin, "the admin listener, http://HOST:PORT (default: admin.listen from --config)");
+  review->add_option("--config", configFlag, "config file (default: $KUBEGATE_CONFIG)");
+  review->add_option("--kubeconfig", o.kubeconfig, "kubeconfig with your own token (default: $KUBECONFIG, else ~/.kube/config)");
+  review->add_option("--context", o.context, "kubeconfig context (default: its current-context)");
+  review->add_option("-o,--output", o.output, "text or json")->check(CLI::IsMember({"text", "json"}));
+  c.list = review->add_subcommand("list", "approvals waiting for you (and the ones you asked for)");
+  c.list->add_flag("--all", o.all, "every state, not only pending");
+  c.list->add_option("--limit", o.limit, "at most this many (default 100)");
+  c.show = review->add_subcommand("show", "who asks, what, why, the request and the decisions so far");
+  c.show->add_option("ID", o.id, "the approval id")->required();
+  c.approve = review->add_subcommand("approve", "approve a request");
+  c.approve->add_option("ID", o.id, "the approval id")->required();
+  c.approve->add_option("--reason", o.reason, "why (recorded in the audit trail)");
+  c.deny = review->add_subcommand("deny", "deny a request; the requester is shown the reason");
+  c.deny->add_option("ID", o.id, "the approval id")->required();
+  c.deny->add_option("--reason", o.reason, "why (required; shown to the requester)");
+  return c;
+}
+
+int runReviewCommand(const ReviewCommands& which, const ReviewCommandOptions& o, const std::string& configFlag,
+                     std::ostream& out, std::ostream& err) {
+  const bool decision = *which.approve || *which.deny;
+  if ((*which.show || decision) && !plausibleId(o.id)) {
+    err << "kubegate: " << displaySafe(o.id) << " is not an approval id\n";
+    return 2;
+  }
+  if (*which.deny && trim(o.reason).empty()) {
+    err << "kubegate: deny needs --reason: the requester is shown it\n";
+    return 2;
+  }
+  std::string url = o.admin;
+  if (url.empty()) {
+    std::string configPath = configFlag;
+    if (configPath.empty()) {
+      if (const char* env = std::getenv("KUBEGATE_CONFIG"); env && *env) configPath = env;
+    }
+    if (configPath.empty()) {
+      err << "kubegate: give --admin http://HOST:PORT or --config FILE (for its admin.listen)\n";
+      return 2;
+    }
+    auto fromConfig = adminUrlFromConfig(configPath);
+    if (!fromConfig) {
+      err << "kubegate: " << displaySafe(fromConfig.error().message) << "\n";
+      return 2;
+    }
+    url = std::move(*fromConfig);
+  }
+  auto endpoint = parseAdminUrl(url);
+  auto token = endpoint ? kubeconfigToken(o.kubeconfig.empty() ? defaultKubeconfigPath() : o.kubeconfig, o.context)
+                        : Text(endpoint.error());
+  if (!token) {
+    err << "kubegate: " << displaySafe(token.error().message) << "\n";
+    return 2;
+  }
+  ApiCall call;
+  call.token = std::move(*token);
+  call.target = "/approvals/v1/requests";
+  if (*which.list) {
+    call.target += o.all ? "?all=true" : "?all=false";
+    if (o.limit) call.target += "&limit=" + std::to_string(o.limit);
+  } else {
+    call.target += "/" + o.id;
+  }
+  if (decision) {
+    call.method = http::verb::post;
+    call.target += *which.approve ? "/approve" : "/deny";
+    call.body = json::serialize(json::object{{"reason", o.reason}});
+  }
+  auto response = callApi(*endpoint, call, o.timeout);
+  if (!response) {
+    err << "kubegate: " << displaySafe(response.error().message) << "\n";
+    return 2;
+  }
+  if (response->status != 200) {
+    err << "kubegate: " << refusalMessage(*response) << "\n";
+    return 1;
+  }
+  boost::system::error_code ec;
+  const auto body = json::parse(response->body, ec);
+  if (ec) {
+    err << "kubegate: the admin listener's answer is not JSON\n";
+    return 2;
+  }
+  return printResult(which, o, body, out, err);
+}
+
+}  // namespace kubegate::cli
