@@ -236,6 +236,9 @@ struct Metrics::State {
   std::atomic<std::uint64_t> reloadsSucceeded{0};
   std::atomic<std::uint64_t> reloadsFailed{0};
   std::atomic<std::uint64_t> auditWriteFailures{0};
+  // Indexed by [slack][ok]: two formats, two results.
+  std::atomic<std::uint64_t> notificationAttempts[2][2] = {};
+  std::atomic<std::uint64_t> notificationsGivenUp[2] = {};
 
   void renderRequests(std::string& out) const;
   void renderDurations(std::string& out) const;
@@ -298,6 +301,14 @@ void Metrics::authenticationFailure(std::string_view authenticator, std::string_
 }
 
 void Metrics::auditWriteFailure() { state_->auditWriteFailures.fetch_add(1, std::memory_order_relaxed); }
+
+void Metrics::notificationAttempt(std::string_view format, bool ok) {
+  state_->notificationAttempts[format == "slack"][ok].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::notificationGivenUp(std::string_view format) {
+  state_->notificationsGivenUp[format == "slack"].fetch_add(1, std::memory_order_relaxed);
+}
 
 void Metrics::configReload(bool ok) {
   (ok ? state_->reloadsSucceeded : state_->reloadsFailed).fetch_add(1, std::memory_order_relaxed);
@@ -379,6 +390,21 @@ void Metrics::State::renderProcess(std::string& out) const {
   appendHeader(out, "kubegate_audit_write_failures_total", "counter",
                "Requests whose audit record could not be made durable in time (refused, or forwarded with onFailure: warn).");
   appendSample(out, "kubegate_audit_write_failures_total", {}, auditWriteFailures.load(relaxed));
+  appendHeader(out, "kubegate_approval_notifications_total", "counter",
+               "Attempts to deliver an approval notification to a webhook, by format and result.");
+  for (int slack = 0; slack < 2; ++slack) {
+    for (int ok = 0; ok < 2; ++ok) {
+      appendSample(out, "kubegate_approval_notifications_total",
+                   {{"format", slack ? "slack" : "generic"}, {"result", ok ? "ok" : "failed"}},
+                   notificationAttempts[slack][ok].load(relaxed));
+    }
+  }
+  appendHeader(out, "kubegate_approval_notifications_given_up_total", "counter",
+               "Approval notifications dropped after their last retry, by format.");
+  for (int slack = 0; slack < 2; ++slack) {
+    appendSample(out, "kubegate_approval_notifications_given_up_total", {{"format", slack ? "slack" : "generic"}},
+                 notificationsGivenUp[slack].load(relaxed));
+  }
   appendHeader(out, "kubegate_build_info", "gauge", "Always 1; the version label names the running build.");
   appendSample(out, "kubegate_build_info", {{"version", version}}, 1);
 }

@@ -52,6 +52,10 @@ class Metrics {
   void configReload(bool ok);
   // A request whose audit record could not be made durable in time: kubegate_audit_write_failures_total.
   void auditWriteFailure();
+  // Approval notifications: kubegate_approval_notifications_total{format,result} per attempt
+  // (result ok or failed) and kubegate_approval_notifications_given_up_total{format}.
+  void notificationAttempt(std::string_view format, bool ok);
+  void notificationGivenUp(std::string_view format);
 
   std::string renderPrometheus() const;
 

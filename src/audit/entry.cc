@@ -10,6 +10,8 @@ std::string_view toString(EntryKind kind) {
       return "response";
     case EntryKind::session:
       return "session";
+    case EntryKind::approval:
+      return "approval";
   }
   return "unknown";
 }
@@ -18,6 +20,7 @@ std::optional<EntryKind> entryKindFromString(std::string_view s) {
   if (s == "request") return EntryKind::request;
   if (s == "response") return EntryKind::response;
   if (s == "session") return EntryKind::session;
+  if (s == "approval") return EntryKind::approval;
   return std::nullopt;
 }
 

@@ -17,6 +17,7 @@ enum class EntryKind : std::uint8_t {
   request = 1,   // a request as decided, written before anything is forwarded
   response = 2,  // the completion of a forwarded request
   session = 3,   // a chunk of a terminal or port-forward session recording
+  approval = 4,  // an approval opened, decided, expired or used (docs/approvals.md)
 };
 
 std::string_view toString(EntryKind kind);

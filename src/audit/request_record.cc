@@ -224,4 +224,32 @@ Entry sessionEntry(SessionChunkFacts f) {
   return e;
 }
 
+Entry approvalEntry(const ApprovalEventFacts& f) {
+  json::object doc;
+  doc["kind"] = "approval";
+  doc["time"] = rfc3339Micros(unixMicros(f.at));
+  doc["approval"] = f.approvalId;
+  doc["event"] = f.event;
+  doc["state"] = f.state;
+  if (!f.requestId.empty()) doc["requestId"] = f.requestId;
+  json::object actor;
+  actor["issuer"] = f.actorIssuer;
+  actor["user"] = f.actorUser;
+  json::array groups;
+  for (const auto& g : f.actorGroups) groups.emplace_back(g);
+  actor["groups"] = std::move(groups);
+  doc["actor"] = std::move(actor);
+  if (!f.reason.empty()) doc["reason"] = f.reason;
+
+  Entry e;
+  e.kind = EntryKind::approval;
+  e.timeMicros = unixMicros(f.at);
+  e.index.requestId = f.requestId;
+  e.index.username = f.actorUser;
+  e.index.cluster = f.cluster;
+  e.index.approvalId = f.approvalId;
+  e.document = json::serialize(doc);
+  return e;
+}
+
 }  // namespace kubegate::audit

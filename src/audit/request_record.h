@@ -99,6 +99,23 @@ struct SessionChunkFacts {
 
 Entry sessionEntry(SessionChunkFacts facts);
 
+// An approval's life on the record: opened (by the request that needed it), approved or denied
+// (by a reviewer, with the reason), used (by the request it let through).
+struct ApprovalEventFacts {
+  std::string approvalId;
+  std::string event;  // requested | approved | denied | decided (a vote that did not settle it) | used
+  std::string state;  // the approval's state after the event
+  std::string requestId;
+  std::string cluster;
+  std::string actorIssuer;  // who: the requester for requested/used, the reviewer otherwise
+  std::string actorUser;
+  std::vector<std::string> actorGroups;
+  std::string reason;
+  std::chrono::system_clock::time_point at;
+};
+
+Entry approvalEntry(const ApprovalEventFacts& facts);
+
 // RFC 3339 with microseconds, UTC: what the documents and the Kubernetes audit export use.
 std::string rfc3339Micros(std::int64_t unixMicros);
 std::int64_t unixMicros(std::chrono::system_clock::time_point t);

@@ -7,10 +7,14 @@
 #include <unistd.h>
 
 #include "admin/admin_server.h"
+#include "admin/approvals_api.h"
 #include "admin/audit_api.h"
 #include "audit/audit_setup.h"
 #include "admin/metrics.h"
 #include "admin/json_log.h"
+#include "approvals/approval_store.h"
+#include "approvals/notifier.h"
+#include "proxy/approval_gate.h"
 
 namespace kubegate::net {
 namespace {
@@ -127,6 +131,8 @@ void GatewayServer::start() {
     workers_.push_back(std::move(worker));
   }
   listenPort_ = ep.port();
+  // Fixed for the process, like the record: a reload does not move pending approvals.
+  if (rt->config.approvals.configured) openApprovals(rt->config.approvals);
   admin_ = std::make_unique<Admin>();
   if (!rt->config.admin.listen.empty()) {
     admin_->server = std::make_unique<admin::AdminServer>(control_.get_executor(), parseEndpoint(rt->config.admin.listen),
@@ -135,6 +141,11 @@ void GatewayServer::start() {
       return !draining() && runtime()->identityReady() && (!auditLog_ || auditLog_->healthy());
     });
     if (auditLog_) admin_->server->setAuditApi(makeAuditApi(rt->config.audit));
+    if (approvalGate_) {
+      auto* gate = approvalGate_.get();
+      admin_->server->setApprovalsApi(std::make_shared<admin::ApprovalsApi>(
+          gate->store(), authenticateCaller(), [gate](const approvals::Approval& a) { gate->decided(a); }));
+    }
     admin_->server->start();
   }
   rt->startBackground(control_.get_executor());
@@ -147,14 +158,39 @@ std::shared_ptr<admin::AuditApi> GatewayServer::makeAuditApi(const config::Audit
   auto store = audit::openSqliteStore({.path = settings.database, .readOnly = true, .syncFull = false});
   if (!store) throw std::runtime_error("audit API: " + store.error().message);
   auto verifyOptions = [settings] { return audit::configuredVerifyOptions(settings); };
-  // The caller's token is verified by the running config's authenticators, as on the data path.
-  auto authenticate = [this](identity::Credentials creds)
-      -> asio::awaitable<boost::system::result<identity::Identity, k8s::GatewayError>> {
+  return std::make_shared<admin::AuditApi>(std::move(*store), settings.auditorsGroup, std::move(verifyOptions),
+                                           authenticateCaller());
+}
+
+// Auditors and reviewers: the caller's token is verified by the running config's authenticators,
+// as on the data path.
+admin::AuthenticateCaller GatewayServer::authenticateCaller() {
+  return [this](identity::Credentials creds)
+             -> asio::awaitable<boost::system::result<identity::Identity, k8s::GatewayError>> {
     const auto rt = runtime();
     co_return co_await rt->authenticators.authenticate(creds);
   };
-  return std::make_shared<admin::AuditApi>(std::move(*store), settings.auditorsGroup, std::move(verifyOptions),
-                                           std::move(authenticate));
+}
+
+void GatewayServer::openApprovals(const config::Approvals& settings) {
+  std::shared_ptr<approvals::ApprovalStore> store = approvals::ApprovalStore::open(settings.database);
+  std::unique_ptr<approvals::Notifier> notifier;
+  if (!settings.notify.empty()) {
+    std::vector<approvals::WebhookTarget> targets;
+    for (const auto& hook : settings.notify) {
+      approvals::WebhookTarget t;
+      t.format = hook.format == "slack" ? approvals::WebhookTarget::Format::slack : approvals::WebhookTarget::Format::generic;
+      t.url = hook.url;
+      t.caFile = hook.caFile;
+      t.secretFile = hook.secretFile;
+      targets.push_back(std::move(t));
+    }
+    approvals::DeliveryCounters counters;
+    counters.attempt = [](const std::string& format, bool ok) { admin::metrics().notificationAttempt(format, ok); };
+    counters.givenUp = [](const std::string& format) { admin::metrics().notificationGivenUp(format); };
+    notifier = std::make_unique<approvals::Notifier>(std::move(targets), std::move(counters));
+  }
+  approvalGate_ = std::make_unique<proxy::ApprovalGate>(std::move(store), std::move(notifier), settings, auditLog_.get());
 }
 
 unsigned short GatewayServer::adminPort() const {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "admin/audit_api.h"
 #include "net/asio.h"
 #include "proxy/downstream_session.h"
 #include "proxy/runtime.h"
@@ -43,6 +44,7 @@ class GatewayServer final : public proxy::SessionHost {
   void requestStarted() override { inFlight_.fetch_add(1); }
   void requestFinished() override { inFlight_.fetch_sub(1); }
   audit::AuditLog* auditLog() const override { return auditLog_.get(); }
+  proxy::ApprovalGate* approvalGate() const override { return approvalGate_.get(); }
 
   unsigned short listenPort() const { return listenPort_; }
   unsigned short adminPort() const;
@@ -50,10 +52,13 @@ class GatewayServer final : public proxy::SessionHost {
  private:
   void watchSignals();
   std::shared_ptr<admin::AuditApi> makeAuditApi(const config::Audit& settings);
+  void openApprovals(const config::Approvals& settings);
+  admin::AuthenticateCaller authenticateCaller();
   void finishDrain();
 
   std::string configPath_;
   std::unique_ptr<audit::AuditLog> auditLog_;
+  std::unique_ptr<proxy::ApprovalGate> approvalGate_;  // null without an approvals section
   std::atomic<proxy::RuntimePtr> runtime_;
   std::atomic<bool> draining_{false};
   std::atomic<int> inFlight_{0};

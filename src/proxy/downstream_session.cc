@@ -10,6 +10,7 @@
 #include "admin/metrics.h"
 #include "k8s/request_info.h"
 #include "policy/policy.h"
+#include "proxy/approval_gate.h"
 #include "proxy/forwarder.h"
 #include "proxy/request_audit.h"
 #include "proxy/request_decision.h"
@@ -246,7 +247,7 @@ http_hygiene::Result<Understood> understand(const Runtime& rt, SessionHost& host
 // Routes, classifies, authenticates, decides and records the request, answering any refusal
 // itself (then `keep` says whether the connection may carry another request). A coroutine of its
 // own, so that everything admission needed is freed before a watch or tunnel starts streaming.
-asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, http_io::InboundRequest& in,
+asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, beast::flat_buffer& buffer, http_io::InboundRequest& in,
                                                const identity::Credentials& creds, const Runtime& rt,
                                                SessionHost& host, RequestAudit& audit, bool& keep,
                                                std::chrono::steady_clock::time_point started) {
@@ -287,11 +288,24 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, http_io::Inbou
   admitted->decision = verdict.decision;
   facts.decision = &admitted->decision;
   std::optional<k8s::GatewayError> refusal;
-  if (verdict.decision.effect != policy::Effect::allow) {
-    refusal = makeError(ErrorKind::Forbidden, refusalMessage(verdict));
-  } else {
+  const bool reviewable = verdict.decision.effect == policy::Effect::review && host.approvalGate() &&
+                          verdict.objectError.empty();
+  if (verdict.decision.effect == policy::Effect::allow || reviewable) {
     scope.masking = maskingFor(rt.masking, verdict.decision, scope.info);
     refusal = unmaskableAccept(in, scope);
+  } else {
+    refusal = makeError(ErrorKind::Forbidden, refusalMessage(verdict));
+  }
+  if (!refusal && reviewable) {
+    // Held (or refused with the approval's id) until a reviewer decides on exactly this request.
+    auto gate = co_await host.approvalGate()->admit(stream, buffer, in, scope, verdict.decision, audit.requestId());
+    facts.approvalId = gate.approvalId;
+    refusal = std::move(gate.refusal);
+    if (gate.clientGone) {
+      audit.recordRefusal(*refusal);
+      keep = false;
+      co_return std::nullopt;
+    }
   }
   if (!refusal) {
     // Write-ahead: the request is on the record before any byte of it reaches the cluster.
@@ -318,7 +332,7 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   RequestAudit audit(host.auditLog(), rt->config.audit, sessionId, clientAddress);
   audit.describe(in);
   bool keep = false;
-  auto admitted = co_await admit(stream, in, creds, *rt, host, audit, keep, started);
+  auto admitted = co_await admit(stream, buffer, in, creds, *rt, host, audit, keep, started);
   if (!admitted) co_return keep;
   auto& scope = admitted->scope;
   if (scope.identity.expiry) {

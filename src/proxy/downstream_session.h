@@ -13,6 +13,8 @@
 
 namespace kubegate::proxy {
 
+class ApprovalGate;
+
 // What a session needs from the server around it.
 class SessionHost {
  public:
@@ -23,6 +25,8 @@ class SessionHost {
   virtual void requestFinished() = 0;
   // The audit log requests are recorded in; null when recording is disabled.
   virtual audit::AuditLog* auditLog() const = 0;
+  // Held and approved requests (docs/approvals.md); null when the config has no approvals section.
+  virtual ApprovalGate* approvalGate() const { return nullptr; }
 };
 
 // Runs a connection to its end. `onOpen` hands the caller a way to cut the connection (drain).

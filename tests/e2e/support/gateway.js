@@ -132,27 +132,22 @@ clusters:
     caFile: ${sim.caFile}
     credentials: {tokenFile: ${tokenFile}}
 ${extraConfig}`);
-  const child = spawn(KUBEGATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const ports = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kubegate did not start:\n${log}`)), 15000);
-    const onData = (chunk) => {
-      log += chunk;
-      const m = /"msg":"listening".*?"port":(\d+).*?"adminPort":(\d+)/.exec(log);
-      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), adminPort: Number(m[2]) }); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kubegate exited with ${code}:\n${log}`)); });
-  });
-  child.removeAllListeners('exit');
-  child.stdout.removeAllListeners('data');
-  child.stderr.removeAllListeners('data');
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const first = await spawnServe(configFile);
+  const runs = [first];
   const gw = {
-    sim, dir, configFile, pki, child, exited, ...ports,
-    url: `https://127.0.0.1:${ports.port}/clusters/demo`,
-    log: () => log,
+    sim, dir, configFile, pki, child: first.child, exited: first.exited, ...first.ports,
+    url: `https://127.0.0.1:${first.ports.port}/clusters/demo`,
+    log: () => runs.map((r) => r.output).join(''),
+    // Stops the gateway (SIGTERM, drained) and starts it again on the same config and record; the
+    // ports are new.
+    async restart() {
+      gw.child.kill('SIGTERM');
+      await gw.exited;
+      const again = await spawnServe(configFile);
+      runs.push(again);
+      Object.assign(gw, { child: again.child, exited: again.exited, ...again.ports,
+                          url: `https://127.0.0.1:${again.ports.port}/clusters/demo` });
+    },
     kubeconfigFor(user, groups = []) {
       const cert = pki.client(user, groups);
       const file = path.join(dir, `${user}.kubeconfig`);
@@ -174,8 +169,8 @@ current-context: kubegate-demo
     // Killed (-9: nothing gets a chance to flush), then the record is checked: it verifies, and
     // every request the gateway's own kube-sim served has its record, whatever the test did.
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
+      await gw.exited;
       try {
         if (audit === undefined) checkRecord(gw, ownSim);
       } finally {
@@ -184,9 +179,34 @@ current-context: kubegate-demo
       }
     },
   };
-  child.stdout.on('data', (c) => { log += c; });
-  child.stderr.on('data', (c) => { log += c; });
   return gw;
+}
+
+// Starts `kubegate serve` and waits until it listens. Returns its ports, the process, a promise of
+// its exit, and what it logged.
+async function spawnServe(configFile) {
+  const child = spawn(KUBEGATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const ports = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kubegate did not start:\n${output}`)), 15000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = /"msg":"listening".*?"port":(\d+).*?"adminPort":(\d+)/.exec(output);
+      if (m) { clearTimeout(timer); resolve({ port: Number(m[1]), adminPort: Number(m[2]) }); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`kubegate exited with ${code}:\n${output}`)); });
+  });
+  child.removeAllListeners('exit');
+  child.stdout.removeAllListeners('data');
+  child.stderr.removeAllListeners('data');
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const result = { child, ports, exited, output };
+  // Later output is kept too (tests read gw.log() after a failure).
+  child.stdout.on('data', (c) => { result.output += c; });
+  child.stderr.on('data', (c) => { result.output += c; });
+  return result;
 }
 
 // The authentication section for agents with tokens from testing/idp (client credentials, at+jwt,
