@@ -78,6 +78,7 @@ agent_kubeconfig() { # file client-id
 }
 agent_kubeconfig "$demo/kubeconfig-agent" demo-agent
 agent_kubeconfig "$demo/kubeconfig-trusted" trusted-agent
+agent_kubeconfig "$demo/kubeconfig-reviewer" reviewer
 
 "$kubegate" serve --config "$demo/kubegate.yaml" > "$demo/kubegate.log" 2>&1 &
 pids+=($!)
@@ -106,7 +107,21 @@ if [ -n "$kubectl_bin" ]; then
   echo; echo "== As the demo agent (IdP client demo-agent, group agents), through kubegate (.demo/kubeconfig-agent) =="
   run "$demo/kubeconfig-agent" auth whoami
   run "$demo/kubeconfig-agent" -n staging get pods
-  run "$demo/kubeconfig-agent" -n staging exec api-5c6b7f9d8-m4n7k -- printenv HOSTNAME
+  # exec needs an approval: the request waits while the reviewer decides (docs/approvals.md).
+  run "$demo/kubeconfig-agent" -n staging exec api-5c6b7f9d8-m4n7k -- printenv HOSTNAME &
+  held=$!
+  approval=
+  for _ in $(seq 1 100); do
+    approval=$("$kubegate" review list --kubeconfig "$demo/kubeconfig-reviewer" --config "$demo/kubegate.yaml" -o json 2>/dev/null |
+      node -e 'let s="";process.stdin.on("data",(c)=>s+=c).on("end",()=>{const a=(JSON.parse(s||"{}").items||[]).find((x)=>x.state==="pending");process.stdout.write(a?a.id:"")})')
+    [ -n "$approval" ] && break
+    sleep 0.1
+  done
+  echo; echo "  (held: approval $approval waits for a reviewer; as the reviewer, IdP client reviewer:)"
+  echo "\$ kubegate review approve $approval --kubeconfig .demo/kubeconfig-reviewer --reason 'checking the pod name'"
+  "$kubegate" review approve "$approval" --kubeconfig "$demo/kubeconfig-reviewer" --config "$demo/kubegate.yaml" \
+    --reason 'checking the pod name' 2>&1 || true
+  wait "$held" || true
   run "$demo/kubeconfig-agent" -n production get secrets
   run "$demo/kubeconfig-agent" delete namespace staging
   run "$demo/kubeconfig-agent" -n staging create -f examples/pods/privileged.yaml

@@ -95,7 +95,7 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
     await waitFor(() => demo.output.includes('Ctrl-C stops the demo.'), 'end of the tour', 60000, demo);
     started = descendants(demo.pid);
     assert.ok(started.length >= 3, `kube-sim, the IdP and kubegate run under the demo: ${started}`);
-    for (const file of ['kubeconfig-direct', 'kubeconfig-agent', 'kubeconfig-trusted', 'kubegate.yaml']) {
+    for (const file of ['kubeconfig-direct', 'kubeconfig-agent', 'kubeconfig-trusted', 'kubeconfig-reviewer', 'kubegate.yaml']) {
       assert.ok(fs.existsSync(path.join(demoDir, file)), `${file} is written`);
     }
     for (const hint of ['kubeconfig-agent', 'kubeconfig-trusted', 'kubeconfig-direct', 'check-config', '/metrics']) {
@@ -136,9 +136,29 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
     const deleteNamespace = await kubectl('kubeconfig-agent', ['delete', 'namespace', 'staging']);
     assert.notEqual(deleteNamespace.code, 0);
     assert.match(deleteNamespace.stderr, /forbidden by policy \(rule deny-namespace-delete\): .*may not delete namespaces/);
-    const exec = await kubectl('kubeconfig-agent', ['-n', 'staging', 'exec', 'api-5c6b7f9d8-m4n7k', '--', 'true']);
-    assert.notEqual(exec.code, 0);
-    assert.match(exec.stderr, /requires approval \(rule review-exec\)/);
+    // Approvals (issue 8): the agent's exec waits; the reviewer (IdP client `reviewer`) approves it
+    // with the command the tour printed; the exec completes.
+    assert.match(demo.output, /held: approval apr-[0-9a-f]+ waits for a reviewer/);
+    assert.match(demo.output, /kubegate review approve apr-[0-9a-f]+ --kubeconfig \.demo\/kubeconfig-reviewer/);
+    const kubegateCli = (args) => run(KUBEGATE, [...args, '--kubeconfig', path.join(demoDir, 'kubeconfig-reviewer'),
+      '--config', path.join(demoDir, 'kubegate.yaml')], { env: { PATH: process.env.PATH, HOME: home }, timeoutMs: 60000 });
+    const held = kubectl('kubeconfig-agent', ['-n', 'staging', 'exec', 'api-5c6b7f9d8-m4n7k', '--', 'printenv', 'HOSTNAME']);
+    let pending;
+    for (let i = 0; i < 100 && !pending; i++) {
+      const list = await kubegateCli(['review', 'list', '-o', 'json']);
+      pending = list.code === 0 ? JSON.parse(list.stdout).items.find((a) => a.state === 'pending' && a.rule.id === 'review-exec') : undefined;
+      if (!pending) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(pending, 'the exec waits as a pending approval');
+    assert.equal(pending.rule.id, 'review-exec');
+    const approved = await kubegateCli(['review', 'approve', pending.id, '--reason', 'demo test']);
+    assert.equal(approved.code, 0, approved.stdout + approved.stderr);
+    const exec = await held;
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.match(exec.stdout, /^api-5c6b7f9d8-m4n7k$/m);
+    const secretRead = await kubectl('kubeconfig-agent', ['-n', 'production', 'get', 'secrets']);
+    assert.notEqual(secretRead.code, 0);
+    assert.match(secretRead.stderr, /approval apr-[0-9a-f]+ is pending; a reviewer decides with `kubegate review approve/);
     // Every kubectl version, including those that send protobuf bodies for some kinds.
     const podCreates = () => requests().filter((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/staging/pods').length;
     const createsBefore = podCreates();

@@ -23,6 +23,7 @@ const DEFAULT_CLIENTS = Object.freeze([
   { clientId: 'demo-agent', groups: ['agents'], authMethod: 'client_secret_basic' },
   { clientId: 'trusted-agent', groups: ['trusted'], authMethod: 'client_secret_basic' },
   { clientId: 'jwt-agent', groups: ['agents'], authMethod: 'private_key_jwt', keyAlg: 'RS256' },
+  { clientId: 'reviewer', groups: ['reviewers'], authMethod: 'client_secret_basic' },
 ]);
 
 // Resource indicator (RFC 8707) → the audience and scopes of the tokens issued for it. A request

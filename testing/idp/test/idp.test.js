@@ -291,7 +291,7 @@ test('the command prints one ready line, serves, rotates on SIGUSR1 and exits on
   assert.equal(ready.ready, true, stderr);
   assert.match(ready.issuer, /^https:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(ready.caFile, path.join(stateDir, 'ca.crt'));
-  assert.deepEqual(Object.keys(ready.clients), ['demo-agent', 'trusted-agent', 'jwt-agent']);
+  assert.deepEqual(Object.keys(ready.clients), ['demo-agent', 'trusted-agent', 'jwt-agent', 'reviewer']);
   assert.deepEqual(ready.clients['trusted-agent'].groups, ['trusted']);
   assert.ok(!JSON.stringify(ready).includes(fs.readFileSync(ready.clients['demo-agent'].secretFile, 'utf8')), 'no secret on stdout');
 
