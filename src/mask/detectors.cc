@@ -2,6 +2,9 @@
 
 #include <hs/hs.h>
 
+#include <cstdlib>
+#include <limits>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -119,6 +122,9 @@ std::uint64_t nextDatabaseSerial() {
 struct Detectors::Impl {
   hs_database_t* database = nullptr;  // null when card numbers are all there is to find
   bool cardNumbers = false;
+  // No secret is shorter than this: most string values of an object (names, "TCP", "Always") are,
+  // and skip the scan.
+  std::size_t shortestMatch = 0;
   std::vector<Rule> rules;  // by Hyperscan expression id
   std::uint64_t serial = nextDatabaseSerial();
 
@@ -263,7 +269,7 @@ bool scanPatterns(const Detectors::Impl& impl, Scan& scan) {
 }
 
 void scanText(const Detectors::Impl& impl, std::string_view text, std::vector<Range>& found, bool stopAtFirst) {
-  if (text.empty()) return;
+  if (text.empty() || text.size() < impl.shortestMatch) return;
   Scan scan;
   scan.text = text;
   scan.rules = &impl.rules;
@@ -325,6 +331,24 @@ Selection select(const std::vector<std::string>& builtins, const std::vector<Pat
   return selection;
 }
 
+// The fewest bytes any selected detector can match (Hyperscan's min_width per expression; card
+// numbers have at least 13 digits). 0 when that cannot be told: then every text is scanned.
+std::size_t shortestMatch(const Selection& selection) {
+  constexpr std::size_t kShortestCardNumber = 13;
+  std::size_t shortest = selection.cardNumbers ? kShortestCardNumber : std::numeric_limits<std::size_t>::max();
+  for (const SelectedPattern& pattern : selection.patterns) {
+    hs_expr_info_t* info = nullptr;
+    hs_compile_error_t* error = nullptr;
+    if (hs_expression_info(pattern.regex.c_str(), pattern.flags, &info, &error) != HS_SUCCESS) {
+      if (error != nullptr) hs_free_compile_error(error);
+      return 0;
+    }
+    shortest = std::min<std::size_t>(shortest, info->min_width);
+    std::free(info);
+  }
+  return shortest == std::numeric_limits<std::size_t>::max() ? 0 : shortest;
+}
+
 }  // namespace
 
 std::shared_ptr<const Detectors> Detectors::compile(const std::vector<std::string>& builtins,
@@ -334,6 +358,7 @@ std::shared_ptr<const Detectors> Detectors::compile(const std::vector<std::strin
 
   auto impl = std::make_unique<Impl>();
   impl->cardNumbers = selection.cardNumbers;
+  impl->shortestMatch = shortestMatch(selection);
   if (!selection.patterns.empty()) {
     std::vector<const char*> expressions;
     std::vector<unsigned> flags;
