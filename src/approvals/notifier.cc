@@ -1,4 +1,5 @@
 #include "approvals/notifier.h"
+#include "approvals/approval_json.h"
 
 #include <atomic>
 #include <cstdio>
@@ -48,15 +49,6 @@ std::string lower(std::string s) {
 
 std::string unixSeconds(std::chrono::system_clock::time_point at) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count());
-}
-
-std::string rfc3339(std::chrono::system_clock::time_point at) {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(at));
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return out;
 }
 
 // Header values come from notices; a CR or LF would start a header of the caller's choosing.
