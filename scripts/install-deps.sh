@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config
           libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev libcli11-dev libyaml-cpp-dev
           libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev libhyperscan-dev libgtest-dev libbenchmark-dev
-          openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket)
+          openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket
+          awscli python3-botocore faketime)
 for group in "$@"; do
   case "$group" in
     bench) packages+=(nginx-light wrk jq) ;;
@@ -46,3 +47,4 @@ if [ ! -x "$mcp" ]; then
   (cd testing/kube-sim && npm install --no-save --no-audit --no-fund --loglevel=error kubernetes-mcp-server@0.0.67)
 fi
 install_npm testing/idp
+install_npm testing/aws-sim

@@ -42,4 +42,14 @@ std::optional<std::string> decodeBase64(std::string_view text) {
   return out;
 }
 
+std::string encodeBase64Url(std::string_view bytes) {
+  std::string text = encodeBase64(bytes);
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  for (char& c : text) {
+    if (c == '+') c = '-';
+    else if (c == '/') c = '_';
+  }
+  return text;
+}
+
 }  // namespace kubegate
