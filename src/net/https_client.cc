@@ -16,15 +16,17 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-boost::system::result<HttpsTarget, FetchError> parseHttpsUrl(const std::string& url) {
+boost::system::result<HttpsTarget, FetchError> parseUrlFor(const std::string& url, std::string_view scheme,
+                                                          std::string_view defaultPort) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return FetchError{"not a URL: " + parsed.error().message()};
-  if (parsed->scheme() != "https") return FetchError{"only https:// URLs are allowed"};
+  if (parsed->scheme() != scheme) return FetchError{"only " + std::string(scheme) + ":// URLs are allowed"};
   if (parsed->host().empty()) return FetchError{"the URL has no host"};
+  if (parsed->has_userinfo()) return FetchError{"the URL carries user information"};
   HttpsTarget t;
   t.host = std::string(parsed->encoded_host());
   if (t.host.size() > 2 && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
-  t.port = parsed->has_port() ? std::string(parsed->port()) : "443";
+  t.port = parsed->has_port() ? std::string(parsed->port()) : std::string(defaultPort);
   t.target = std::string(parsed->encoded_path());
   // Boost.URL 1.81 reads https://127.0.0.1.evil.example/x as host 127.0.0.1 and path
   // ".evil.example/x": a path that does not start with '/' means the host was not what it seemed.
@@ -32,6 +34,10 @@ boost::system::result<HttpsTarget, FetchError> parseHttpsUrl(const std::string& 
   if (t.target.empty()) t.target = "/";
   if (parsed->has_query()) t.target += "?" + std::string(parsed->encoded_query());
   return t;
+}
+
+boost::system::result<HttpsTarget, FetchError> parseHttpsUrl(const std::string& url) {
+  return parseUrlFor(url, "https", "443");
 }
 
 std::shared_ptr<ssl::context> makeClientTlsContext(const std::string& caFile) {

@@ -39,6 +39,10 @@ struct HttpsTarget {
   std::string target;  // path and query
 };
 boost::system::result<HttpsTarget, FetchError> parseHttpsUrl(const std::string& url);
+// The same for a given scheme ("http" or "https") and its default port; user information in the
+// URL is refused (it would be sent nowhere, or somewhere unexpected).
+boost::system::result<HttpsTarget, FetchError> parseUrlFor(const std::string& url, std::string_view scheme,
+                                                          std::string_view defaultPort);
 
 // A client TLS context that verifies peers against `caFile`, or the system's trust store when empty.
 // Throws on an unreadable CA file (control plane).
