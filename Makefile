@@ -19,7 +19,7 @@ demo: build
 # Unit tests (ctest), then, in one run of node's test runner (one closing summary), kube-sim's own
 # tests against real clients and the gateway's end-to-end tests.
 test: build test-unit
-	$(NODE_TEST) testing/kube-sim/test/*.test.js testing/idp/test/*.test.js tests/e2e/*.test.js
+	$(NODE_TEST) testing/kube-sim/test/*.test.js testing/idp/test/*.test.js testing/aws-sim/test/*.test.js tests/e2e/*.test.js
 
 test-unit:
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)

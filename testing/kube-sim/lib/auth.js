@@ -40,8 +40,8 @@ function withAuthenticatedGroup(user) {
 }
 
 class Authenticator {
-  // tokenFile: path of a token file; eksVerifier: optional async (token) => user|null, the seam a
-  // later issue fills with aws-iam-authenticator's checks.
+  // tokenFile: path of a token file; eksVerifier: optional async (token) => user|null for
+  // `k8s-aws-v1.` tokens (lib/eks-auth.js: aws-iam-authenticator's checks), throwing on failure.
   constructor({ tokenFile, extraTokens = new Map(), eksVerifier = null }) {
     this.tokens = new Map(extraTokens);
     if (tokenFile && fs.existsSync(tokenFile)) {
@@ -69,7 +69,15 @@ class Authenticator {
     const known = this.tokens.get(token);
     if (known) return withAuthenticatedGroup({ ...known });
     if (token.startsWith(EKS_TOKEN_PREFIX) && this.eksVerifier) {
-      const user = await this.eksVerifier(token);
+      let user = null;
+      try {
+        user = await this.eksVerifier(token);
+      } catch (e) {
+        // The API server says only 401; the failed check goes to the request log (never the token).
+        const err = unauthorized();
+        err.authFailure = e.authFailure || `eks: ${e.message}`;
+        throw err;
+      }
       if (user) return withAuthenticatedGroup(user);
     }
     throw unauthorized();

@@ -65,6 +65,7 @@ function requestLogger(file) {
       impersonatedBy: ctx.impersonatedBy, authScheme: ctx.authScheme, contentType: ctx.req.headers['content-type'] || '',
       bodySha256: crypto.createHash('sha256').update(ctx.body).digest('hex'), bodyBytes: ctx.body.length, code,
     };
+    if (ctx.authFailure) line.authFailure = ctx.authFailure;
     fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
   };
 }
@@ -101,7 +102,14 @@ function attributes(ctx) {
 }
 
 async function authenticateAndAuthorize(ctx, sim) {
-  const { user, scheme } = await sim.authenticator.authenticate(ctx.req);
+  let authenticated;
+  try {
+    authenticated = await sim.authenticator.authenticate(ctx.req);
+  } catch (err) {
+    if (err.authFailure) ctx.authFailure = err.authFailure;
+    throw err;
+  }
+  const { user, scheme } = authenticated;
   ctx.authScheme = scheme;
   ctx.user = user;
   const impersonated = impersonate(ctx.req, user, sim.authorizer);
@@ -202,8 +210,10 @@ function parseListen(listen) {
 
 // Starts kube-sim. Resolves to {url, port, stateDir, adminKubeconfig, caFile, requestLog, sim, close}.
 // `splitOutput` ({within, delayMs}) is a test option: see lib/split-output.js.
+// `eks` (lib/eks-auth.js config) turns on EKS mode: `k8s-aws-v1.` tokens are verified against STS.
 async function startServer({ listen = '127.0.0.1:0', stateDir, seed, emulatedVersion = '1.33', tokenFile, eksVerifier,
-                             splitOutput } = {}) {
+                             eks, splitOutput } = {}) {
+  if (eks && !eksVerifier) eksVerifier = require('./eks-auth').createEksVerifier(eks);
   if (!SUPPORTED_VERSIONS.includes(emulatedVersion)) {
     throw new Error(`unsupported emulated version ${emulatedVersion}; choose one of ${SUPPORTED_VERSIONS.join(', ')}`);
   }
@@ -244,6 +254,7 @@ async function startServer({ listen = '127.0.0.1:0', stateDir, seed, emulatedVer
   sim.authenticator = new Authenticator({ tokenFile: files.tokenFile, eksVerifier: eksVerifier || null });
   return {
     url, port: actualPort, stateDir, adminKubeconfig: files.adminKubeconfig, caFile: files.ca.crt, requestLog, sim, server,
+    eksClock: eksVerifier && eksVerifier.clock ? eksVerifier.clock : null,
     close: () => new Promise((resolve) => {
       for (const s of tunnels) s.destroy();
       server.closeAllConnections();

@@ -19,9 +19,10 @@ function tempDir(prefix) {
 // Starts kube-sim; the caller closes it with `await sim.close()` (t.after).
 // `splitOutput` ({within: [strings], delayMs}) cuts every response body and exec output in the
 // middle of those strings (lib/split-output.js); off unless given.
-async function startSim({ emulatedVersion = '1.33', seed = DEMO_SEED, splitOutput } = {}) {
+// `eks` turns on EKS mode (lib/eks-auth.js config).
+async function startSim({ emulatedVersion = '1.33', seed = DEMO_SEED, splitOutput, eks } = {}) {
   const stateDir = tempDir('state');
-  const sim = await startServer({ listen: '127.0.0.1:0', stateDir, seed, emulatedVersion, splitOutput });
+  const sim = await startServer({ listen: '127.0.0.1:0', stateDir, seed, emulatedVersion, splitOutput, eks });
   const close = sim.close;
   sim.close = async () => { await close(); fs.rmSync(stateDir, { recursive: true, force: true }); };
   sim.kubeconfigFor = (user) => path.join(stateDir, 'kubeconfigs', `${user}.kubeconfig`);
