@@ -91,6 +91,7 @@ std::string approvalJson(const Approval& a) {
     (d.approve ? approvals : denials).push_back(std::move(decision));
   }
   json::object o{{"id", a.id},
+                 {"kind", a.request.digest.starts_with("grant:") ? "grant" : "request"},
                  {"state", toString(a.state)},
                  {"mode", r.hold ? "hold" : "retry"},
                  {"requester", personObject(r.requester)},
@@ -114,11 +115,44 @@ std::string approvalJson(const Approval& a) {
   return json::serialize(o);
 }
 
+namespace {
+
+std::string joined(const json::value* list) {
+  std::string out;
+  if (!list || !list->is_array()) return out;
+  for (const auto& item : list->get_array()) {
+    if (!item.is_string()) continue;
+    if (!out.empty()) out += ",";
+    out += std::string(item.get_string());
+  }
+  return out;
+}
+
+// "grant get,patch deployments in staging on demo for 15m0s"
+std::string grantSummary(const json::object& grant, const std::string& cluster) {
+  std::string line = "grant " + joined(grant.if_contains("verbs")) + " " + joined(grant.if_contains("resources"));
+  if (const auto names = joined(grant.if_contains("names")); !names.empty()) line += " named " + names;
+  const auto ns = field(grant, "namespace");
+  line += ns.empty() ? " (cluster-scoped)" : " in " + ns;
+  line += " on " + cluster;
+  if (const auto* d = grant.if_contains("durationSeconds"); d && d->is_int64()) {
+    const auto s = d->get_int64();
+    line += " for ";
+    if (s >= 3600) line += std::to_string(s / 3600) + "h";
+    if (s % 3600 >= 60) line += std::to_string(s % 3600 / 60) + "m";
+    if (s % 60 || s == 0) line += std::to_string(s % 60) + "s";
+  }
+  return line;
+}
+
+}  // namespace
+
 std::string humanSummary(const Approval& approval) {
   boost::system::error_code ec;
   const auto parsed = json::parse(approval.request.summaryJson, ec);
   json::object summary;
   if (!ec && parsed.is_object()) summary = parsed.get_object();
+  if (field(summary, "kind") == "grant") return grantSummary(summary, approval.request.cluster);
   std::string verb = field(summary, "verb");
   if (verb.empty()) verb = field(summary, "method");
   std::string what = field(summary, "resource");

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS approvals(
   deny_reason TEXT NOT NULL, request_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS approvals_by_request ON approvals(digest, requester_issuer, requester_subject);
 CREATE INDEX IF NOT EXISTS approvals_by_state ON approvals(state, created_at);
+CREATE INDEX IF NOT EXISTS approvals_by_requester ON approvals(requester_subject, cluster, state);
 CREATE TABLE IF NOT EXISTS decisions(
   approval_id TEXT NOT NULL REFERENCES approvals(id),
   reviewer_issuer TEXT NOT NULL, reviewer_subject TEXT NOT NULL, reviewer_groups TEXT NOT NULL,
@@ -220,6 +221,8 @@ class SqliteApprovalStore final : public ApprovalStore {
                            Clock::time_point now) override;
   Result<std::optional<Approval>> findPending(const std::string& digest, const Person& requester,
                                               Clock::time_point now) override;
+  Result<std::vector<Approval>> activeGrants(const Person& requester, const std::string& cluster,
+                                             Clock::time_point now) override;
 
  private:
   StoreError storageError(std::string_view what) const {
@@ -509,7 +512,8 @@ Result<Approval> SqliteApprovalStore::consume(const std::string& digest, const P
     if (auto r = expireDue(now); !r) return r.error();
     auto usable = loadMany("SELECT " KUBEGATE_APPROVAL_COLUMNS " FROM approvals "
                            "WHERE digest = ? AND requester_issuer = ? AND requester_subject = ? "
-                           "AND state = 'approved' AND used_at IS NULL AND usable_until > ? AND (?5 IS NULL OR id = ?5)"
+                           "AND state = 'approved' AND used_at IS NULL AND usable_until > ? AND (?5 IS NULL OR id = ?5) "
+                           "AND substr(digest, 1, 6) != 'grant:'"
                            KUBEGATE_NEWEST_FIRST "LIMIT 1",
                            [&](Query& q) {
                              q.bind(1, std::string_view(digest)).bind(2, std::string_view(requester.issuer));
@@ -547,6 +551,20 @@ Result<std::optional<Approval>> SqliteApprovalStore::findPending(const std::stri
     if (pending->empty()) return std::optional<Approval>();
     return std::optional<Approval>(std::move(pending->front()));
   });
+}
+
+Result<std::vector<Approval>> SqliteApprovalStore::activeGrants(const Person& requester, const std::string& cluster,
+                                                               Clock::time_point now) {
+  // No write transaction (and no lazy expiry): an approved grant's window is its usable_until, read
+  // against `now` here, so a read is enough and does not queue behind reviewers' decisions.
+  std::lock_guard lock(mutex_);
+  return loadMany("SELECT " KUBEGATE_APPROVAL_COLUMNS " FROM approvals "
+                  "WHERE requester_subject = ? AND cluster = ? AND state = 'approved' AND requester_issuer = ? "
+                  "AND usable_until > ? AND substr(digest, 1, 6) = 'grant:' ORDER BY usable_until, rowid",
+                  [&](Query& q) {
+                    q.bind(1, std::string_view(requester.subject)).bind(2, std::string_view(cluster));
+                    q.bind(3, std::string_view(requester.issuer)).bind(4, toMicros(now));
+                  });
 }
 
 }  // namespace

@@ -107,6 +107,10 @@ class ApprovalStore {
   // request does not open a second approval).
   virtual Result<std::optional<Approval>> findPending(const std::string& digest, const Person& requester,
                                                       Clock::time_point now) = 0;
+  // The approved just-in-time grants (grant.h) of `requester` on `cluster` that are still in their
+  // window, soonest to end first. A plain read: asked on the data path for requests no rule allowed.
+  virtual Result<std::vector<Approval>> activeGrants(const Person& requester, const std::string& cluster,
+                                                     Clock::time_point now) = 0;
 };
 
 }  // namespace kubegate::approvals

@@ -83,6 +83,11 @@ json::object responseStatusOf(const json::object& doc, const json::object* respo
     status["message"] = refusal->at("message");
     return status;
   }
+  if (const auto* answer = objectAt(doc, "answer")) {
+    status["status"] = "Success";
+    status["code"] = answer->at("status");
+    return status;
+  }
   if (!response) return status;  // forwarded, completion not recorded (cut off)
   status["code"] = response->at("status");
   if (const auto error = stringAt(response, "error"); !error.empty()) {

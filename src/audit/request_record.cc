@@ -156,6 +156,10 @@ Entry requestEntry(RequestFacts& f) {
     json::object up;
     up["user"] = *f.upstreamUser;
     up["groups"] = strings(f.upstreamGroups);
+    if (!f.awsRoleArn.empty()) {
+      up["awsRole"] = f.awsRoleArn;
+      up["awsSessionName"] = f.awsSessionName;
+    }
     doc["upstream"] = std::move(up);
   }
   if (f.refusal) {
@@ -163,7 +167,8 @@ Entry requestEntry(RequestFacts& f) {
     r["status"] = f.refusal->status;
     r["reason"] = f.refusal->reason;
     r["message"] = f.refusal->message;
-    doc["refusal"] = std::move(r);
+    // The gateway also answers some requests itself without refusing them (an agent's grant request).
+    doc[f.refusal->status < 400 ? "answer" : "refusal"] = std::move(r);
   }
 
   Entry e;

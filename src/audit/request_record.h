@@ -52,8 +52,11 @@ struct RequestFacts {
   // Who the cluster is told the request is from, when it is forwarded.
   std::optional<std::string> upstreamUser;
   std::vector<std::string> upstreamGroups;
+  std::string awsRoleArn;      // EKS: the IAM role assumed for the request
+  std::string awsSessionName;  // and its RoleSessionName
   BodyRecord body;
-  // Set when the gateway answered itself instead of forwarding; no response entry follows then.
+  // Set when the gateway answered itself instead of forwarding (a refusal, or below 400 an answer of
+  // its own such as a grant request's); no response entry follows then.
   struct Refusal {
     unsigned status = 0;
     std::string reason;

@@ -1,4 +1,5 @@
 #include "cli/credential.h"
+#include "cli/kubeconfig_reader.h"
 #include "http/base64.h"
 
 #include <fcntl.h>
@@ -36,13 +37,6 @@ Text value(std::string s) { return {boost::system::in_place_value, std::move(s)}
 
 CliError errnoError(const std::string& what) { return CliError{what + ": " + std::strerror(errno)}; }
 
-std::string trim(std::string s) {
-  const auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && isSpace(s.back())) s.pop_back();
-  std::size_t start = 0;
-  while (start < s.size() && isSpace(s[start])) ++start;
-  return s.substr(start);
-}
 
 // Reads at most `limit` bytes; more is an error, so a wrong path (a log file, /dev/zero) fails fast.
 boost::system::result<std::string, CliError> readSmallFile(const std::string& path, std::size_t limit,

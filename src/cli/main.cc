@@ -7,6 +7,7 @@
 
 #include "audit/audit_setup.h"
 #include "cli/audit_command.h"
+#include "cli/request_command.h"
 #include "cli/review_command.h"
 #include "cli/credential.h"
 #include "cli/kubeconfig_writer.h"
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
   const auto auditCmds = kubegate::cli::addAuditCommands(app, auditOptions, configFlag);
   kubegate::cli::ReviewCommandOptions reviewOptions;
   const auto reviewCmds = kubegate::cli::addReviewCommands(app, reviewOptions, configFlag);
+  kubegate::cli::RequestCommandOptions requestOptions;
+  auto* requestCmd = kubegate::cli::addRequestCommand(app, requestOptions);
   CLI11_PARSE(app, argc, argv);
   if (*versionCmd) {
     std::cout << "kubegate " << kVersion << "\n";
@@ -106,5 +109,6 @@ int main(int argc, char** argv) {
   for (auto* cmd : {reviewCmds.list, reviewCmds.show, reviewCmds.approve, reviewCmds.deny}) {
     if (*cmd) return kubegate::cli::runReviewCommand(reviewCmds, reviewOptions, configFlag, std::cout, std::cerr);
   }
+  if (*requestCmd) return kubegate::cli::runRequestCommand(requestOptions, std::cout, std::cerr);
   return serve(configFlag);
 }

@@ -11,6 +11,8 @@
 
 #include <boost/system/result.hpp>
 
+#include "cli/kubeconfig_reader.h"
+
 namespace CLI {
 class App;
 }
@@ -46,19 +48,6 @@ int runReviewCommand(const ReviewCommands& which, const ReviewCommandOptions& op
 
 // ---- The pieces, public for the unit tests.
 
-struct ReviewError {
-  std::string message;  // one sentence for stderr; never holds a token
-};
-
-template <typename T>
-using ReviewResult = boost::system::result<T, ReviewError>;
-
-// The bearer token of the kubeconfig's user for `context` (empty: current-context). `path` may be a
-// colon-separated list, as in $KUBECONFIG; the first file that names a thing wins, as kubectl reads it.
-ReviewResult<std::string> kubeconfigToken(const std::string& path, const std::string& context);
-
-// The default kubeconfig: $KUBECONFIG, else ~/.kube/config.
-std::string defaultKubeconfigPath();
 
 // http://HOST:PORT of the admin listener from the gateway config's admin.listen; a wildcard address
 // (0.0.0.0, ::) is reached on loopback.

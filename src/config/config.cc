@@ -202,7 +202,7 @@ Approvals parseApprovals(const YAML::Node& n) {
   Approvals a;
   if (!n) return a;
   a.configured = true;
-  rejectUnknown(n, "approvals", {"database", "holdTimeout", "pendingTimeout", "notify", "reviewCommand"});
+  rejectUnknown(n, "approvals", {"database", "holdTimeout", "pendingTimeout", "notify", "reviewCommand", "grants"});
   a.database = str(n["database"], "approvals.database");
   if (a.database.empty()) fail("approvals.database", "is required (the SQLite file approvals are kept in)");
   a.holdTimeout = duration(n["holdTimeout"], "approvals.holdTimeout", a.holdTimeout);
@@ -222,6 +222,18 @@ Approvals parseApprovals(const YAML::Node& n) {
       w.secretFile = str(hooks[i]["secretFile"], at + ".secretFile");
       a.notify.push_back(std::move(w));
     }
+  }
+  if (const auto g = n["grants"]) {
+    rejectUnknown(g, "approvals.grants", {"approverGroups", "approvals", "maxDuration"});
+    a.grants.enabled = true;
+    a.grants.approverGroups = strings(g["approverGroups"], "approvals.grants.approverGroups");
+    if (a.grants.approverGroups.empty()) fail("approvals.grants.approverGroups", "must name who decides on grants");
+    if (const auto count = g["approvals"]) {
+      a.grants.approvals = count.as<int>(0);
+      if (a.grants.approvals < 1 || a.grants.approvals > 10) fail("approvals.grants.approvals", "must be 1 to 10");
+    }
+    a.grants.maxDuration = duration(g["maxDuration"], "approvals.grants.maxDuration", a.grants.maxDuration);
+    if (a.grants.maxDuration.count() < 1) fail("approvals.grants.maxDuration", "must be at least 1s");
   }
   return a;
 }
@@ -244,8 +256,46 @@ Masking parseMasking(const YAML::Node& n) {
   return m;
 }
 
+Eks parseEks(const YAML::Node& n, const std::string& path) {
+  rejectUnknown(n, path, {"clusterName", "region", "stsEndpoint", "stsCaFile", "profile", "sessionDuration", "roles"});
+  Eks e;
+  e.enabled = true;
+  e.clusterName = str(n["clusterName"], path + ".clusterName");
+  if (e.clusterName.empty()) fail(path + ".clusterName", "is required (the EKS cluster's name, which its tokens are bound to)");
+  e.region = str(n["region"], path + ".region");
+  if (e.region.empty()) fail(path + ".region", "is required (the STS region tokens are signed for)");
+  e.stsEndpoint = str(n["stsEndpoint"], path + ".stsEndpoint");
+  if (!e.stsEndpoint.empty()) {
+    auto url = boost::urls::parse_uri(e.stsEndpoint);
+    if (!url || url->scheme() != "https" || url->host().empty() || !(url->path().empty() || url->path() == "/"))
+      fail(path + ".stsEndpoint", "must be an https:// URL with a host and no path");
+  }
+  e.stsCaFile = str(n["stsCaFile"], path + ".stsCaFile");
+  e.profile = str(n["profile"], path + ".profile");
+  e.sessionDuration = duration(n["sessionDuration"], path + ".sessionDuration", e.sessionDuration);
+  if (e.sessionDuration.count() < 900 || e.sessionDuration.count() > 43200)
+    fail(path + ".sessionDuration", "must be 15m to 12h (STS's limits)");
+  const auto roles = n["roles"];
+  if (!roles || !roles.IsSequence() || roles.size() == 0) fail(path + ".roles", "must list at least one IAM role");
+  for (std::size_t i = 0; i < roles.size(); ++i) {
+    const auto at = path + ".roles[" + std::to_string(i) + "]";
+    rejectUnknown(roles[i], at, {"roleArn", "groups", "rules", "externalId", "sessionPolicy"});
+    EksRole r;
+    r.roleArn = str(roles[i]["roleArn"], at + ".roleArn");
+    if (!r.roleArn.starts_with("arn:aws") || r.roleArn.find(":role/") == std::string::npos)
+      fail(at + ".roleArn", "must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+    r.groups = strings(roles[i]["groups"], at + ".groups");
+    r.rules = strings(roles[i]["rules"], at + ".rules");
+    if (r.groups.empty() && r.rules.empty()) fail(at, "needs groups or rules: which agents get this role");
+    r.externalId = str(roles[i]["externalId"], at + ".externalId");
+    r.sessionPolicy = str(roles[i]["sessionPolicy"], at + ".sessionPolicy");
+    e.roles.push_back(std::move(r));
+  }
+  return e;
+}
+
 Cluster parseCluster(const YAML::Node& n, const std::string& path) {
-  rejectUnknown(n, path, {"name", "server", "caFile", "insecureSkipTLSVerify", "credentials", "impersonate"});
+  rejectUnknown(n, path, {"name", "server", "caFile", "insecureSkipTLSVerify", "credentials", "impersonate", "eks"});
   Cluster c;
   c.name = str(n["name"], path + ".name");
   if (c.name.empty()) fail(path + ".name", "is required");
@@ -262,7 +312,10 @@ Cluster parseCluster(const YAML::Node& n, const std::string& path) {
   c.caFile = str(n["caFile"], path + ".caFile");
   c.insecureSkipTlsVerify = boolean(n["insecureSkipTLSVerify"], path + ".insecureSkipTLSVerify", false);
   if (c.caFile.empty() && !c.insecureSkipTlsVerify) fail(path + ".caFile", "is required (the cluster's CA bundle)");
-  c.impersonate = boolean(n["impersonate"], path + ".impersonate", true);
+  if (const auto eks = n["eks"]) c.eks = parseEks(eks, path + ".eks");
+  // On EKS the assumed role is the identity the cluster sees; impersonating on top needs a role
+  // allowed to impersonate, so it is asked for explicitly there.
+  c.impersonate = boolean(n["impersonate"], path + ".impersonate", !c.eks.enabled);
   if (const auto cred = n["credentials"]) {
     rejectUnknown(cred, path + ".credentials", {"tokenFile", "clientCertFile", "clientKeyFile"});
     c.credentials.tokenFile = str(cred["tokenFile"], path + ".credentials.tokenFile");
@@ -270,6 +323,11 @@ Cluster parseCluster(const YAML::Node& n, const std::string& path) {
     c.credentials.clientKeyFile = str(cred["clientKeyFile"], path + ".credentials.clientKeyFile");
   }
   const auto& cr = c.credentials;
+  if (c.eks.enabled) {
+    if (!cr.tokenFile.empty() || !cr.clientCertFile.empty())
+      fail(path + ".credentials", "is not used with eks: the gateway mints the cluster's token itself");
+    return c;
+  }
   if (cr.tokenFile.empty() && cr.clientCertFile.empty()) fail(path + ".credentials", "needs tokenFile or clientCertFile");
   if (cr.clientCertFile.empty() != cr.clientKeyFile.empty()) fail(path + ".credentials", "clientCertFile and clientKeyFile go together");
   return c;

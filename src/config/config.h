@@ -44,6 +44,29 @@ struct UpstreamCredentials {
   std::string clientKeyFile;
 };
 
+// An IAM role the gateway assumes for agents on an EKS cluster (docs/eks.md). An entry applies when
+// the deciding policy rule is one of `rules`, or the agent is in one of `groups`; the first entry
+// that applies wins, and an agent no entry applies to is refused.
+struct EksRole {
+  std::string roleArn;
+  std::vector<std::string> groups;
+  std::vector<std::string> rules;
+  std::string externalId;
+  std::string sessionPolicy;  // inline IAM policy JSON that scopes the session down
+};
+
+// Upstream mode `eks`: the gateway assumes a role through STS and mints the cluster's token itself.
+struct Eks {
+  bool enabled = false;
+  std::string clusterName;     // the x-k8s-aws-id the token is bound to
+  std::string region;          // the STS region the token is signed for
+  std::string stsEndpoint;     // https://host[:port] for AssumeRole; default the regional endpoint
+  std::string stsCaFile;       // CA bundle for stsEndpoint; empty: the system's
+  std::string profile;         // the gateway's own AWS profile (default chain when empty)
+  Seconds sessionDuration{900};
+  std::vector<EksRole> roles;
+};
+
 struct Cluster {
   std::string name;
   std::string server;  // https://host:port, no path
@@ -51,6 +74,7 @@ struct Cluster {
   bool insecureSkipTlsVerify = false;
   UpstreamCredentials credentials;
   bool impersonate = true;
+  Eks eks;
 };
 
 // One OpenID Connect issuer whose tokens authenticate agents (docs/configuration.md).
@@ -126,6 +150,15 @@ struct ApprovalWebhook {
   std::string secretFile;  // generic: HMAC-SHA256 key
 };
 
+// Just-in-time grants (docs/approvals.md): who decides on them and how long one may last. Without
+// this section agents cannot ask for grants.
+struct Grants {
+  bool enabled = false;
+  std::vector<std::string> approverGroups;
+  int approvals = 1;
+  Seconds maxDuration{3600};
+};
+
 struct Approvals {
   bool configured = false;
   std::string database;            // SQLite file (WAL)
@@ -134,6 +167,7 @@ struct Approvals {
   std::vector<ApprovalWebhook> notify;
   // Shown to reviewers in notices and to agents in retry-mode refusals; {id} is the approval id.
   std::string reviewCommand = "kubegate review approve {id}";
+  Grants grants;
 };
 
 struct Config {

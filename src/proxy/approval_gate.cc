@@ -30,7 +30,7 @@ std::string requestDigestOf(const http_io::InboundRequest& in, const RequestScop
 
 // What the reviewer is shown: the classified request and its body, masked with the record's
 // profile (a reviewer approves an action, not a look at its secrets).
-std::string summaryJson(const http_io::InboundRequest& in, const RequestScope& scope) {
+std::string summaryJson(const http_io::InboundRequest& in, const RequestScope& scope, const std::string& previewJson) {
   const auto& i = scope.info;
   json::object s;
   s["method"] = std::string(in.message.method_string());
@@ -54,6 +54,11 @@ std::string summaryJson(const http_io::InboundRequest& in, const RequestScope& s
     }
     if (!s.contains("body")) s["bodyNote"] = std::to_string(body.size()) + " bytes, not shown (not JSON, or too large)";
   }
+  if (!previewJson.empty()) {
+    json::error_code ec;
+    auto preview = json::parse(previewJson, ec);
+    if (!ec) s["dryRun"] = std::move(preview);
+  }
   return json::serialize(s);
 }
 
@@ -76,6 +81,21 @@ ApprovalGate::ApprovalGate(std::shared_ptr<approvals::ApprovalStore> store,
     : store_(std::move(store)), notifier_(std::move(notifier)), settings_(std::move(settings)), log_(log) {}
 
 ApprovalGate::~ApprovalGate() = default;
+
+void ApprovalGate::announce(const approvals::Approval& created, const std::string& reason, std::string summary) {
+  recordEvent(created, "requested", &created.request.requester, reason);
+  if (!notifier_) return;
+  approvals::Notice n;
+  n.event = "approval.requested";
+  n.approvalId = created.id;
+  n.requester = created.request.requester.subject;
+  n.purpose = created.request.purpose;
+  n.cluster = created.request.cluster;
+  n.summary = std::move(summary);
+  n.detailJson = created.request.summaryJson;
+  n.decideCommand = reviewCommand(created.id);
+  notifier_->notify(std::move(n));
+}
 
 std::string ApprovalGate::reviewCommand(const std::string& id) const {
   std::string command = settings_.reviewCommand;
@@ -109,7 +129,8 @@ approvals::Result<approvals::Approval> ApprovalGate::openApproval(const http_io:
                                                                   const policy::Decision& decision,
                                                                   const std::string& digest,
                                                                   const approvals::Person& requester,
-                                                                  std::string_view requestId) {
+                                                                  std::string_view requestId,
+                                                                  const std::string& previewJson) {
   const auto now = approvals::Clock::now();
   auto pending = store_->findPending(digest, requester, now);
   if (!pending) return pending.error();
@@ -119,7 +140,7 @@ approvals::Result<approvals::Approval> ApprovalGate::openApproval(const http_io:
   a.requester = requester;
   a.purpose = scope.identity.purpose;
   a.cluster = scope.cluster->name();
-  a.summaryJson = summaryJson(in, scope);
+  a.summaryJson = summaryJson(in, scope, previewJson);
   a.ruleId = std::string(decision.ruleId);
   a.ruleMessage = std::string(decision.message);
   a.approverGroups = decision.review->approverGroups;
@@ -130,19 +151,7 @@ approvals::Result<approvals::Approval> ApprovalGate::openApproval(const http_io:
   a.requestId = std::string(requestId);
   auto created = store_->create(a, now);
   if (!created) return created;
-  recordEvent(*created, "requested", &requester, "");
-  if (notifier_) {
-    approvals::Notice n;
-    n.event = "approval.requested";
-    n.approvalId = created->id;
-    n.requester = requester.subject;
-    n.purpose = a.purpose;
-    n.cluster = a.cluster;
-    n.summary = oneLine(scope);
-    n.detailJson = a.summaryJson;
-    n.decideCommand = reviewCommand(created->id);
-    notifier_->notify(std::move(n));
-  }
+  announce(*created, "", oneLine(scope));
   spdlog::info(R"({{"msg":"approval requested","approval":"{}","requestId":"{}","rule":"{}"}})", created->id,
                admin::JsonText{requestId}, admin::JsonText{decision.ruleId});
   return created;
@@ -150,7 +159,8 @@ approvals::Result<approvals::Approval> ApprovalGate::openApproval(const http_io:
 
 asio::awaitable<GateOutcome> ApprovalGate::admit(TlsStream& client, beast::flat_buffer& clientBuffer,
                                                  const http_io::InboundRequest& in, const RequestScope& scope,
-                                                 const policy::Decision& decision, std::string_view requestId) {
+                                                 const policy::Decision& decision, std::string_view requestId,
+                                                 PreviewContext* preview) {
   GateOutcome out;
   const auto requester = admin::approvalsPerson(scope.identity);
   const auto digest = requestDigestOf(in, scope, requester);
@@ -160,7 +170,13 @@ asio::awaitable<GateOutcome> ApprovalGate::admit(TlsStream& client, beast::flat_
     recordEvent(*used, "used", &requester, "");
     co_return out;
   }
-  auto approval = openApproval(in, scope, decision, digest, requester, requestId);
+  // A mutation's reviewer sees what it would do: asked once, when the approval is opened.
+  std::string previewJson;
+  if (preview && wantsPreview(scope.info)) {
+    auto pending = store_->findPending(digest, requester, approvals::Clock::now());
+    if (pending && !*pending) previewJson = co_await reviewPreviewJson(in, scope, *preview);
+  }
+  auto approval = openApproval(in, scope, decision, digest, requester, requestId, previewJson);
   if (!approval) {
     out.refusal = makeError(ErrorKind::ServiceUnavailable, "kubegate cannot open an approval: " + approval.error().message);
     co_return out;

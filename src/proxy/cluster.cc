@@ -55,6 +55,7 @@ Cluster::Cluster(const config::Cluster& cfg) : cfg_(cfg), tls_(ssl::context::tls
     throw config::ConfigError("clusters." + cfg.name + ": cannot load TLS material: " + e.what());
   }
   if (!cfg.credentials.tokenFile.empty()) token_ = std::make_unique<TokenFile>(cfg.credentials.tokenFile);
+  if (cfg.eks.enabled) eks_ = std::make_unique<aws::EksSessions>(cfg.eks, aws::gatewayBaseCredentials(cfg.eks));
 }
 
 std::string Cluster::authorizationHeader() {

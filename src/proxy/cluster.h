@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "aws/eks_sessions.h"
 #include "config/config.h"
 #include "net/asio.h"
 
@@ -40,8 +41,10 @@ class Cluster {
   const std::string& port() const { return port_; }
   const std::string& hostHeader() const { return hostHeader_; }
   ssl::context& tlsContext() { return tls_; }
-  // "Bearer <token>" or empty when the cluster uses a client certificate.
+  // "Bearer <token>" or empty when the cluster uses a client certificate (or is an EKS cluster).
   std::string authorizationHeader();
+  // Set for an EKS cluster: the role sessions and tokens the gateway makes for agents.
+  aws::EksSessions* eks() const { return eks_.get(); }
 
  private:
   config::Cluster cfg_;
@@ -50,6 +53,7 @@ class Cluster {
   std::string hostHeader_;
   ssl::context tls_;
   std::unique_ptr<TokenFile> token_;
+  std::unique_ptr<aws::EksSessions> eks_;
 };
 
 using ClusterPtr = std::shared_ptr<Cluster>;

@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "proxy/approval_gate.h"
 #include "proxy/forwarder.h"
+#include "proxy/grants_endpoint.h"
 #include "proxy/request_audit.h"
 #include "proxy/request_decision.h"
 #include "proxy/tunnel.h"
@@ -213,7 +214,55 @@ struct Admitted {
   explicit Admitted(RequestScope s) : scope(std::move(s)) {}
   RequestScope scope;
   policy::Decision decision;  // views into the runtime's policy, which the request keeps alive
+  // Set when a just-in-time grant let the request through: the decision's rule id views grantRule,
+  // and open streams end when the grant does.
+  std::string grantRule;
+  std::optional<std::chrono::system_clock::time_point> grantEnds;
 };
+
+// A just-in-time grant lets through what no rule allowed and what a review rule would hold, never
+// what a deny rule (or an unreadable body) refused.
+bool grantMayDecide(const RequestVerdict& verdict) {
+  const auto& d = verdict.decision;
+  return verdict.objectError.empty() &&
+         (d.effect == policy::Effect::review || (d.effect == policy::Effect::deny && d.ruleId == policy::kRuleDefaultDeny));
+}
+
+void applyGrant(Admitted& admitted, const approvals::Approval& grant) {
+  admitted.grantRule = "grant:" + grant.id;
+  admitted.grantEnds = grant.usableUntil;
+  auto& d = admitted.decision;
+  d.effect = policy::Effect::allow;
+  d.ruleId = admitted.grantRule;
+  d.message = {};
+  d.maskingProfile = {};  // a grant widens access, never what is shown: the default masking profile
+  d.review = nullptr;
+}
+
+// EKS clusters: the IAM role mapped to this agent and rule, its role session and a token for the
+// cluster, all made by the gateway (aws/eks_sessions.h). No mapping, or STS refusing, refuses the
+// request: it never goes with anyone else's credential.
+asio::awaitable<std::optional<k8s::GatewayError>> assumeEksRole(RequestScope& scope, const policy::Decision& decision) {
+  auto* eks = scope.cluster->eks();
+  const auto* role = eks->roleFor(scope.identity, decision.ruleId);
+  if (!role) {
+    co_return makeError(ErrorKind::Forbidden, "kubegate: no IAM role of cluster " + scope.cluster->name() +
+                                                  " is mapped to this agent's groups or to rule " + std::string(decision.ruleId));
+  }
+  auto credential = co_await eks->credentialFor(scope.identity, *role, false);
+  if (!credential) {
+    const auto& e = credential.error();
+    // AWS refusing the role (trust policy, external id) is a refusal; anything else is the path to the cluster failing.
+    const auto kind = e.kind == aws::AwsError::Kind::service && e.httpStatus == 403 ? ErrorKind::Forbidden : ErrorKind::BadGateway;
+    co_return makeError(kind, "kubegate cannot assume " + role->roleArn + " for cluster " + scope.cluster->name() + ": " +
+                                  (e.code.empty() ? "" : e.code + ": ") + e.message);
+  }
+  scope.eksRole = role;
+  scope.upstreamAuthorization = std::move(credential->authorization);
+  scope.awsRoleArn = role->roleArn;
+  scope.awsSessionName = std::move(credential->sessionName);
+  co_return std::nullopt;
+}
 
 // What the request is, before anyone is asked who sent it.
 struct Understood {
@@ -249,7 +298,7 @@ http_hygiene::Result<Understood> understand(const Runtime& rt, SessionHost& host
 // own, so that everything admission needed is freed before a watch or tunnel starts streaming.
 asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, beast::flat_buffer& buffer, http_io::InboundRequest& in,
                                                const identity::Credentials& creds, const Runtime& rt,
-                                               SessionHost& host, RequestAudit& audit, bool& keep,
+                                               SessionHost& host, UpstreamPool& pool, RequestAudit& audit, bool& keep,
                                                std::chrono::steady_clock::time_point started) {
   const bool clientKeepAlive = in.message.keep_alive();
   const auto timeout = rt.config.limits.headerTimeout;
@@ -287,18 +336,25 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, beast::flat_bu
   const auto verdict = decideRequest(rt, in, scope);
   admitted->decision = verdict.decision;
   facts.decision = &admitted->decision;
+  if (host.approvalGate() && grantMayDecide(verdict)) {
+    if (auto grant = host.approvalGate()->grantCovering(scope)) {
+      applyGrant(*admitted, *grant);
+      facts.approvalId = grant->id;
+    }
+  }
+  const auto& decision = admitted->decision;
   std::optional<k8s::GatewayError> refusal;
-  const bool reviewable = verdict.decision.effect == policy::Effect::review && host.approvalGate() &&
-                          verdict.objectError.empty();
-  if (verdict.decision.effect == policy::Effect::allow || reviewable) {
-    scope.masking = maskingFor(rt.masking, verdict.decision, scope.info);
+  const bool reviewable = decision.effect == policy::Effect::review && host.approvalGate() && verdict.objectError.empty();
+  if (decision.effect == policy::Effect::allow || reviewable) {
+    scope.masking = maskingFor(rt.masking, decision, scope.info);
     refusal = unmaskableAccept(in, scope);
   } else {
     refusal = makeError(ErrorKind::Forbidden, refusalMessage(verdict));
   }
   if (!refusal && reviewable) {
     // Held (or refused with the approval's id) until a reviewer decides on exactly this request.
-    auto gate = co_await host.approvalGate()->admit(stream, buffer, in, scope, verdict.decision, audit.requestId());
+    PreviewContext preview(pool, rt.config.limits, host.auditLog(), rt.config.audit, facts.sessionId);
+    auto gate = co_await host.approvalGate()->admit(stream, buffer, in, scope, decision, audit.requestId(), &preview);
     facts.approvalId = gate.approvalId;
     refusal = std::move(gate.refusal);
     if (gate.clientGone) {
@@ -307,17 +363,53 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, beast::flat_bu
       co_return std::nullopt;
     }
   }
+  if (!refusal && scope.cluster->eks()) refusal = co_await assumeEksRole(scope, decision);
   if (!refusal) {
     // Write-ahead: the request is on the record before any byte of it reaches the cluster.
     refusal = co_await audit.recordBeforeForwarding(in, scope);
   }
   if (refusal) {
     keep = co_await refuse(stream, clientKeepAlive, timeout, *refusal, audit);
-    logRequest({scope.cluster->name(), scope.info, verdict.decision, scope.identity.username, scope.upstreamPath,
+    logRequest({scope.cluster->name(), scope.info, decision, scope.identity.username, scope.upstreamPath,
                 in.message.method_string(), k8s::httpStatus(refusal->kind), 0, 0, started});
     co_return std::nullopt;
   }
   co_return admitted;
+}
+
+// The gateway's own API for agents (grants_endpoint.h): authenticated like any request, answered by
+// the gateway, recorded.
+asio::awaitable<bool> serveGrantCall(TlsStream& stream, http_io::InboundRequest& in, const identity::Credentials& connection,
+                                     const Runtime& rt, SessionHost& host, RequestAudit& audit) {
+  const bool clientKeepAlive = in.message.keep_alive();
+  const auto timeout = rt.config.limits.headerTimeout;
+  auto& facts = audit.facts();
+  auto credentials = requestCredentials(in, connection);
+  if (!credentials) co_return co_await refuse(stream, clientKeepAlive, timeout, credentials.error(), audit);
+  auto id = co_await rt.authenticators.authenticate(*credentials);
+  if (!id) {
+    facts.authenticationFailure = id.error().message;
+    co_return co_await refuse(stream, clientKeepAlive, timeout, id.error(), audit);
+  }
+  id->sessionId = facts.sessionId;
+  auto purpose = sessionPurpose(in, "");
+  if (!purpose) co_return co_await refuse(stream, clientKeepAlive, timeout, purpose.error(), audit);
+  id->purpose = std::move(*purpose);
+  facts.identity = &*id;
+  auto answer = answerGrantCall(host.approvalGate(), rt, in, *id, audit.requestId());
+  if (!answer) co_return co_await refuse(stream, clientKeepAlive, timeout, answer.error(), audit);
+  facts.approvalId = answer->approvalId;
+  audit.recordAnswer(answer->status, answer->reason, "");
+  http::response<http::string_body> res{static_cast<http::status>(answer->status), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set("Kubegate-Request-Id", audit.requestId());
+  res.set(http::field::cache_control, "no-cache, private");
+  res.body() = std::move(answer->body);
+  res.keep_alive(clientKeepAlive);
+  res.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  auto [ec, written] = co_await http::async_write(stream, res, kAsTuple);
+  co_return !ec && clientKeepAlive;
 }
 
 // Handles one parsed request; returns whether the connection may carry another. Every way out is
@@ -331,13 +423,20 @@ asio::awaitable<bool> serveRequest(TlsStream& stream, beast::flat_buffer& buffer
   const bool clientKeepAlive = in.message.keep_alive();
   RequestAudit audit(host.auditLog(), rt->config.audit, sessionId, clientAddress);
   audit.describe(in);
+  if (isGrantsPath(in.target.path)) co_return co_await serveGrantCall(stream, in, creds, *rt, host, audit);
   bool keep = false;
-  auto admitted = co_await admit(stream, buffer, in, creds, *rt, host, audit, keep, started);
+  auto admitted = co_await admit(stream, buffer, in, creds, *rt, host, pool, audit, keep, started);
   if (!admitted) co_return keep;
   auto& scope = admitted->scope;
   if (scope.identity.expiry) {
     const auto left = *scope.identity.expiry - std::chrono::system_clock::now() + rt->config.authentication.sessionExpiryGrace;
     scope.sessionDeadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+  }
+  if (admitted->grantEnds) {
+    // No grace: the grant's window is what the reviewer approved.
+    const auto left = *admitted->grantEnds - std::chrono::system_clock::now();
+    scope.sessionDeadline = std::min(scope.sessionDeadline, std::chrono::steady_clock::now() +
+                                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
   }
   scope.requestId = audit.requestId();
   scope.responseBodyLimit = audit.responseBodyLimit(scope.info);

@@ -158,7 +158,8 @@ http_hygiene::Result<http::request<http::string_body>> buildUpstreamRequest(http
     }
   }
   up.set(http::field::host, scope.cluster->hostHeader());
-  if (auto auth = scope.cluster->authorizationHeader(); !auth.empty()) up.set(http::field::authorization, auth);
+  if (!scope.upstreamAuthorization.empty()) up.set(http::field::authorization, scope.upstreamAuthorization);
+  else if (auto auth = scope.cluster->authorizationHeader(); !auth.empty()) up.set(http::field::authorization, auth);
   if (scope.cluster->config().impersonate) setImpersonation(up, id);
   up.set("X-Forwarded-For", scope.clientAddress);
   if (in.upgrade) {
@@ -365,6 +366,7 @@ asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, beast::fla
                                                const config::Limits& limits) {
   auto upstreamRequest = buildUpstreamRequest(in, scope);
   if (!upstreamRequest) co_return ForwardOutcome{.error = upstreamRequest.error()};
+  bool reminted = false;
   for (int attempt = 0;; ++attempt) {
     auto acquired = co_await pool.acquire(scope.cluster, limits.upstreamConnectTimeout, attempt == 0);
     if (!acquired) co_return ForwardOutcome{.error = acquired.error()};
@@ -386,6 +388,16 @@ asio::awaitable<ForwardOutcome> forwardRequest(TlsStream& downstream, beast::fla
                          (writeEc || isIdempotent(in.message.method()));
       if (retry) continue;
       co_return ForwardOutcome{.error = upstreamError(scope, readEc)};
+    }
+    // EKS refuses a token whose session was revoked or ended early: one fresh session and token,
+    // then whatever the cluster answers stands.
+    if (parser.get().result() == http::status::unauthorized && scope.eksRole && !reminted) {
+      reminted = true;
+      auto fresh = co_await scope.cluster->eks()->credentialFor(scope.identity, *scope.eksRole, true);
+      if (fresh) {
+        upstreamRequest->set(http::field::authorization, fresh->authorization);
+        continue;
+      }
     }
     // Only long-running responses (watches, log follows) can outlive their client by much; the
     // watch costs a coroutine and a timer, so ordinary responses go without.

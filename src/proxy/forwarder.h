@@ -34,6 +34,12 @@ struct RequestScope {
   // Receives a tunnel's recording chunk by chunk (asciicast lines); empty when nothing is recorded.
   std::function<void(std::string protocol, std::string asciicast, bool final, std::string summaryJson)> recordSession{};
   MaskingScope masking{};  // what the answer is masked with, for the client and for the record
+  // EKS clusters (aws/eks_sessions.h): the role the agent got and the token the request carries
+  // instead of the cluster's own credential. The token is never logged or recorded.
+  const config::EksRole* eksRole = nullptr;
+  std::string upstreamAuthorization{};
+  std::string awsRoleArn{};
+  std::string awsSessionName{};
 
   std::chrono::seconds secondsLeft() const;  // until sessionDeadline, at least 0
 };

@@ -101,6 +101,11 @@ void RequestAudit::recordRefusal(const k8s::GatewayError& error) {
   appendLater(audit::requestEntry(*facts_));
 }
 
+void RequestAudit::recordAnswer(unsigned status, std::string reason, std::string message) {
+  facts_->refusal = audit::RequestFacts::Refusal{status, std::move(reason), std::move(message)};
+  appendLater(audit::requestEntry(*facts_));
+}
+
 asio::awaitable<std::optional<k8s::GatewayError>> RequestAudit::recordBeforeForwarding(
     const http_io::InboundRequest& in, const RequestScope& scope) {
   if (!log_) {
@@ -110,9 +115,14 @@ asio::awaitable<std::optional<k8s::GatewayError>> RequestAudit::recordBeforeForw
   if (scope.cluster->config().impersonate) {
     facts_->upstreamUser = scope.identity.username;
     facts_->upstreamGroups = scope.identity.groups;
+  } else if (scope.eksRole) {
+    facts_->upstreamUser = scope.awsRoleArn + " session " + scope.awsSessionName;
   } else {
     facts_->upstreamUser = "cluster credential of " + scope.cluster->name();
   }
+  // So that CloudTrail's AssumeRole and the cluster's audit log join up with this record.
+  facts_->awsRoleArn = scope.awsRoleArn;
+  facts_->awsSessionName = scope.awsSessionName;
   facts_->body = recordedRequestBody(in.message.body(), headerValue(in, http::field::content_type), scope,
                                      settings_.requestBodyLimit);
   const bool durable = co_await audit::appendDurably(

@@ -30,6 +30,8 @@ class RequestAudit {
 
   // The gateway answers itself: recorded without waiting.
   void recordRefusal(const k8s::GatewayError& error);
+  // The gateway answered a request of its own API (not forwarded, not refused): recorded likewise.
+  void recordAnswer(unsigned status, std::string reason, std::string message);
   // Just before forwarding. Keeps the body (up to the configured limit) and the upstream identity;
   // returns the error to refuse with (recordRefusal records it) when the request must not go upstream.
   asio::awaitable<std::optional<k8s::GatewayError>> recordBeforeForwarding(const http_io::InboundRequest& in,

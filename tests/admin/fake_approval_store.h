@@ -124,6 +124,18 @@ class FakeApprovalStore final : public approvals::ApprovalStore {
     return std::optional<Approval>();
   }
 
+  Result<std::vector<Approval>> activeGrants(const approvals::Person& requester, const std::string& cluster,
+                                             Clock::time_point now) override {
+    std::lock_guard lock(mutex_);
+    std::vector<Approval> out;
+    for (const auto& a : approvals_) {
+      if (a.request.digest.starts_with("grant:") && same(a.request.requester, requester) && a.request.cluster == cluster &&
+          a.state == approvals::State::approved && a.usableUntil && *a.usableUntil > now)
+        out.push_back(a);
+    }
+    return out;
+  }
+
  private:
   static bool same(const approvals::Person& a, const approvals::Person& b) { return a.issuer == b.issuer && a.subject == b.subject; }
   static StoreError storageError() { return StoreError{StoreError::Kind::storage, "the approvals database is locked"}; }

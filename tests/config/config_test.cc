@@ -124,3 +124,63 @@ TEST(Config, MaskingProfilesAreReadAndCheckedWhenPresent) {
 
 }  // namespace
 }  // namespace kubegate::config
+
+namespace kubegate::config {
+namespace {
+
+const char* kEksCluster = R"(
+tls: {certFile: a, keyFile: b}
+clusters:
+  - name: prod
+    server: https://eks.example:443
+    caFile: /tmp/ca.crt
+    eks:
+      clusterName: prod-eks
+      region: us-west-2
+      roles:
+        - {roleArn: "arn:aws:iam::111122223333:role/kg-deployers", rules: [allow-writes], sessionPolicy: "{}"}
+        - {roleArn: "arn:aws:iam::111122223333:role/kg-readers", groups: [agents], externalId: ext-1}
+)";
+
+TEST(Config, AnEksClusterNeedsNoCredentialAndDoesNotImpersonateByDefault) {
+  auto cfg = parseConfig(kEksCluster);
+  const auto& c = cfg.clusters.at(0);
+  EXPECT_TRUE(c.eks.enabled);
+  EXPECT_FALSE(c.impersonate) << "the assumed role is the identity the cluster sees";
+  EXPECT_EQ(c.eks.clusterName, "prod-eks");
+  EXPECT_EQ(c.eks.sessionDuration, Seconds(900));
+  ASSERT_EQ(c.eks.roles.size(), 2u);
+  EXPECT_EQ(c.eks.roles[0].rules, std::vector<std::string>{"allow-writes"});
+  EXPECT_EQ(c.eks.roles[1].externalId, "ext-1");
+}
+
+TEST(Config, EksMistakesAreNamed) {
+  auto with = [](std::string from, std::string to) {
+    std::string yaml = kEksCluster;
+    yaml.replace(yaml.find(from), from.size(), to);
+    return errorOf(yaml);
+  };
+  EXPECT_EQ(with("clusterName: prod-eks", "clusterName: \"\""),
+            "clusters[0].eks.clusterName: is required (the EKS cluster's name, which its tokens are bound to)");
+  EXPECT_EQ(with("arn:aws:iam::111122223333:role/kg-readers", "kg-readers"),
+            "clusters[0].eks.roles[1].roleArn: must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+  EXPECT_EQ(with(", groups: [agents]", ""), "clusters[0].eks.roles[1]: needs groups or rules: which agents get this role");
+  EXPECT_EQ(with("region: us-west-2", "region: us-west-2\n      sessionDuration: 5m"),
+            "clusters[0].eks.sessionDuration: must be 15m to 12h (STS's limits)");
+  EXPECT_EQ(with("caFile: /tmp/ca.crt", "caFile: /tmp/ca.crt\n    credentials: {tokenFile: /tmp/t}"),
+            "clusters[0].credentials: is not used with eks: the gateway mints the cluster's token itself");
+}
+
+TEST(Config, GrantsAreOffUntilConfiguredAndNeedApprovers) {
+  const std::string base = std::string(kMinimal) + "approvals:\n  database: /tmp/a.db\n";
+  EXPECT_FALSE(parseConfig(base).approvals.grants.enabled);
+  auto cfg = parseConfig(base + "  grants: {approverGroups: [sre], maxDuration: 30m}\n");
+  EXPECT_TRUE(cfg.approvals.grants.enabled);
+  EXPECT_EQ(cfg.approvals.grants.maxDuration, Seconds(1800));
+  EXPECT_EQ(cfg.approvals.grants.approvals, 1);
+  EXPECT_EQ(errorOf(base + "  grants: {maxDuration: 30m}\n"), "approvals.grants.approverGroups: must name who decides on grants");
+  EXPECT_EQ(errorOf(base + "  grants: {approverGroups: [sre], approvals: 0}\n"), "approvals.grants.approvals: must be 1 to 10");
+}
+
+}  // namespace
+}  // namespace kubegate::config

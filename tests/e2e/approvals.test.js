@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { startGateway, KUBEGATE } = require('./support/gateway');
+const { startGateway, tokenKubeconfig: sharedTokenKubeconfig, KUBEGATE, run, idpAuthentication } = require('./support/gateway');
 const { startIdp } = require('../../testing/idp/lib/idp');
 const { kubectlPath, tempDir } = require('../../testing/kube-sim/test/support/harness');
 
@@ -38,17 +38,6 @@ const POLICY = `rules:
 const HOLD_SECONDS = 8;
 const WEBHOOK_SECRET = 'webhook-test-secret';
 
-function run(cmd, args, { env = {}, timeoutMs = 60000 } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr, child }); });
-  });
-}
 
 // A webhook receiver that keeps every notice with its headers; `failFirst` answers 500 that many times.
 async function startReceiver({ failFirst = 0 } = {}) {
@@ -81,18 +70,7 @@ let reviewerKubeconfig;
 let reviewer2Kubeconfig;
 
 // A kubeconfig holding a token minted by the real IdP for `clientId` (what `kubegate review` reads).
-async function tokenKubeconfig(name, clientId, groups) {
-  const { accessToken } = await idp.mintToken(clientId, { groups });
-  const file = path.join(tempDir('reviewer'), `${name}.kubeconfig`);
-  fs.writeFileSync(file, `apiVersion: v1
-kind: Config
-clusters: [{name: gw, cluster: {server: "${gw.url}", certificate-authority-data: ${fs.readFileSync(gw.pki.caFile).toString('base64')}}}]
-users: [{name: ${name}, user: {token: "${accessToken}"}}]
-contexts: [{name: gw, context: {cluster: gw, user: ${name}}}]
-current-context: gw
-`);
-  return file;
-}
+const tokenKubeconfig = (name, clientId, groups) => sharedTokenKubeconfig(gw, idp, name, clientId, groups);
 
 function review(kubeconfig, args) {
   return run(KUBEGATE, ['review', ...args, '--kubeconfig', kubeconfig, '--admin', `http://127.0.0.1:${gw.adminPort}`]);
@@ -133,14 +111,7 @@ test.before(async () => {
   fs.writeFileSync(secretFile, `${WEBHOOK_SECRET}\n`);
   gw = await startGateway({
     policy: POLICY,
-    extraAuth: `authentication:
-  oidc:
-    - issuer: ${idp.issuer}
-      caFile: ${idp.caFile}
-      audiences: [kubegate]
-      groupsClaim: groups
-      acceptedTypes: [at+jwt]
-`,
+    extraAuth: idpAuthentication(idp),
     extraConfig: `approvals:
   database: ${path.join(dir, 'approvals.db')}
   holdTimeout: ${HOLD_SECONDS}s

@@ -100,8 +100,10 @@ function checkRecord(gw, simIsOurs) {
 // Starts kube-sim (unless given) and kubegate in front of it as cluster `demo`. `policy` is the
 // policy YAML (default: allow everything; null: no policy section). `audit` replaces the audit
 // section (default: a fresh database, signing key and heads file in the gateway's directory).
+// `extraClusters` is YAML for more entries of the clusters list; `env` is added to kubegate's
+// environment (AWS base credentials for EKS clusters).
 async function startGateway({ sim, emulatedVersion = '1.33', extraConfig = '', limits = '', extraAuth = '',
-                              policy = ALLOW_ALL_POLICY, audit } = {}) {
+                              policy = ALLOW_ALL_POLICY, audit, extraClusters = '', env = {} } = {}) {
   if (!fs.existsSync(KUBEGATE)) throw new Error(`${KUBEGATE} is not built (cmake --build build)`);
   const ownSim = !sim;
   if (!sim) sim = await startSim({ emulatedVersion });
@@ -131,8 +133,9 @@ clusters:
     server: ${sim.url}
     caFile: ${sim.caFile}
     credentials: {tokenFile: ${tokenFile}}
+${extraClusters}
 ${extraConfig}`);
-  const first = await spawnServe(configFile);
+  const first = await spawnServe(configFile, env);
   const runs = [first];
   const gw = {
     sim, dir, configFile, pki, child: first.child, exited: first.exited, ...first.ports,
@@ -143,7 +146,7 @@ ${extraConfig}`);
     async restart() {
       gw.child.kill('SIGTERM');
       await gw.exited;
-      const again = await spawnServe(configFile);
+      const again = await spawnServe(configFile, env);
       runs.push(again);
       Object.assign(gw, { child: again.child, exited: again.exited, ...again.ports,
                           url: `https://127.0.0.1:${again.ports.port}/clusters/demo` });
@@ -184,8 +187,8 @@ current-context: kubegate-demo
 
 // Starts `kubegate serve` and waits until it listens. Returns its ports, the process, a promise of
 // its exit, and what it logged.
-async function spawnServe(configFile) {
-  const child = spawn(KUBEGATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function spawnServe(configFile, env = {}) {
+  const child = spawn(KUBEGATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const ports = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kubegate did not start:\n${output}`)), 15000);
@@ -222,4 +225,32 @@ function idpAuthentication(idp) {
 `;
 }
 
-module.exports = { startGateway, idpAuthentication, TestPki, KUBEGATE };
+// A kubeconfig for the gateway holding a token the real IdP minted for `clientId`: what agents and
+// reviewers use with kubectl, `kubegate request` and `kubegate review`.
+async function tokenKubeconfig(gw, idp, name, clientId, groups) {
+  const { accessToken } = await idp.mintToken(clientId, { groups });
+  const file = path.join(tempDir('token-kubeconfig'), `${name}.kubeconfig`);
+  fs.writeFileSync(file, `apiVersion: v1
+kind: Config
+clusters: [{name: gw, cluster: {server: "${gw.url}", certificate-authority-data: ${b64(gw.pki.caFile)}}}]
+users: [{name: ${name}, user: {token: "${accessToken}"}}]
+contexts: [{name: gw, context: {cluster: gw, user: ${name}}}]
+current-context: gw
+`);
+  return file;
+}
+
+// Runs a command to its end (killed after `timeoutMs`): {code, stdout, stderr}.
+function run(cmd, args, { env = {}, timeoutMs = 60000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+module.exports = { startGateway, idpAuthentication, tokenKubeconfig, run, TestPki, KUBEGATE };
