@@ -16,8 +16,11 @@ sim_listen=${KUBE_SIM_LISTEN:-127.0.0.1:6443}
 idp_listen=${KUBEGATE_IDP_LISTEN:-127.0.0.1:5556}
 gw_listen=${KUBEGATE_LISTEN:-127.0.0.1:8443}
 admin_listen=${KUBEGATE_ADMIN_LISTEN:-127.0.0.1:9443}
+eks_listen=${KUBE_SIM_EKS_LISTEN:-127.0.0.1:6444}
+sts_listen=${AWS_SIM_STS_LISTEN:-127.0.0.1:7443}
+pod_identity_listen=${AWS_SIM_CREDENTIALS_LISTEN:-127.0.0.1:7080}
 rm -rf "$demo"
-mkdir -p "$demo/kube-sim" "$demo/pki" "$demo/idp"
+mkdir -p "$demo/kube-sim" "$demo/pki" "$demo/idp" "$demo/aws" "$demo/kube-sim-eks"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -40,6 +43,12 @@ pids+=($!)
 wait_for "$demo/kube-sim.log" '"ready":true' "${pids[-1]}" kube-sim
 cp "$demo/kube-sim/admin.kubeconfig" "$demo/kubeconfig-direct"
 grep '^demo-kubegate-token,' "$demo/kube-sim/tokens.csv" | cut -d, -f1 > "$demo/upstream-token"
+
+# 1b. The EKS cluster: testing/aws-sim's STS stand-in (it also hands the gateway its own
+# credentials, as EKS Pod Identity does) and a second kube-sim that accepts only EKS tokens.
+scripts/demo-eks.sh "$demo" "$eks_listen" "$sts_listen" "$pod_identity_listen" > "$demo/aws-sim.log" 2>&1 &
+pids+=($!)
+wait_for "$demo/aws-sim.log" 'eks-demo ready' "${pids[-1]}" "the EKS stand-ins"
 
 # 2. The identity provider: client-credentials tokens (at+jwt, aud kubegate) with a groups claim.
 node testing/idp/bin/idp.js --listen "$idp_listen" --state-dir "$demo/idp" > "$demo/idp.log" 2>&1 &
@@ -65,14 +74,15 @@ openssl genpkey -algorithm ed25519 -out "$demo/audit/signing.pem" 2>/dev/null
 chmod 600 "$demo/audit/signing.pem"
 
 # 4. The gateway's config, from the example with the demo's paths.
-sed -e "s#@LISTEN@#$gw_listen#; s#@ADMIN@#$admin_listen#; s#@DEMO@#$demo#g; s#@SIM@#https://$sim_listen#; s#@ISSUER@#$issuer#; s#@ROOT@#$root#" \
+sed -e "s#@LISTEN@#$gw_listen#; s#@ADMIN@#$admin_listen#; s#@DEMO@#$demo#g; s#@SIM@#https://$sim_listen#; s#@ISSUER@#$issuer#; s#@ROOT@#$root#; s#@EKS_SIM@#https://$eks_listen#; s#@STS@#https://$sts_listen#" \
   examples/demo-kubegate.yaml > "$demo/kubegate.yaml"
 chmod 600 "$demo/kubeconfig-direct"
 
 # 5. The agents' kubeconfigs: no secret inside, only the plugin and the path of the client secret.
 # Tokens are cached under .demo, so a new demo (a new IdP key) never meets an old token.
+# Each has two contexts: demo (current) and eks-demo, the EKS cluster behind the same gateway.
 agent_kubeconfig() { # file client-id
-  "$kubegate" kubeconfig --gateway "$gw_listen" --gateway-ca "$demo/pki/ca.crt" --cluster demo \
+  "$kubegate" kubeconfig --gateway "$gw_listen" --gateway-ca "$demo/pki/ca.crt" --cluster demo --cluster eks-demo \
     --issuer "$issuer" --ca-file "$demo/idp/ca.crt" --client-id "$2" \
     --client-secret-file "$demo/idp/clients/$2.secret" --cache-dir "$demo/token-cache" --output "$1"
 }
@@ -80,7 +90,14 @@ agent_kubeconfig "$demo/kubeconfig-agent" demo-agent
 agent_kubeconfig "$demo/kubeconfig-trusted" trusted-agent
 agent_kubeconfig "$demo/kubeconfig-reviewer" reviewer
 
-"$kubegate" serve --config "$demo/kubegate.yaml" > "$demo/kubegate.log" 2>&1 &
+# The gateway's AWS credentials: only the container credentials endpoint (as under EKS Pod
+# Identity); nothing from the environment or ~/.aws of whoever runs the demo.
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE -u AWS_ROLE_ARN \
+  -u AWS_WEB_IDENTITY_TOKEN_FILE -u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
+  AWS_CONTAINER_CREDENTIALS_FULL_URI="http://$pod_identity_listen/v1/credentials" \
+  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$demo/aws/pod-identity-token" \
+  AWS_CONFIG_FILE="$demo/aws/no-config" AWS_SHARED_CREDENTIALS_FILE="$demo/aws/no-config" AWS_EC2_METADATA_DISABLED=true \
+  "$kubegate" serve --config "$demo/kubegate.yaml" > "$demo/kubegate.log" 2>&1 &
 pids+=($!)
 wait_for "$demo/kubegate.log" '"msg":"listening"' "${pids[-1]}" kubegate
 # Ready once the IdP's signing keys are in: /readyz answers 200.
@@ -106,6 +123,7 @@ echo "kube-sim (Kubernetes 1.33 stand-in) at https://$sim_listen; IdP at $issuer
 if [ -n "$kubectl_bin" ]; then
   echo; echo "== As the demo agent (IdP client demo-agent, group agents), through kubegate (.demo/kubeconfig-agent) =="
   run "$demo/kubeconfig-agent" auth whoami
+  run "$demo/kubeconfig-agent" --context eks-demo auth whoami
   run "$demo/kubeconfig-agent" -n staging get pods
   # exec needs an approval: the request waits while the reviewer decides (docs/approvals.md).
   run "$demo/kubeconfig-agent" -n staging exec api-5c6b7f9d8-m4n7k -- printenv HOSTNAME &

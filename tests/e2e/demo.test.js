@@ -70,6 +70,7 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
     const home = path.join(dir, 'home');
     fs.mkdirSync(home);
     const [sim, idp, gw, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [eks, sts, podIdentity] = [await freePort(), await freePort(), await freePort()];
     const demo = spawn('bash', [path.join(REPO, 'scripts', 'demo.sh')], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,6 +78,8 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
         PATH: process.env.PATH, HOME: home, KUBEGATE_BIN: KUBEGATE, KUBEGATE_DEMO_DIR: demoDir, KUBEGATE_DEMO_SERVE: '1',
         KUBE_SIM_LISTEN: `127.0.0.1:${sim}`, KUBEGATE_IDP_LISTEN: `127.0.0.1:${idp}`,
         KUBEGATE_LISTEN: `127.0.0.1:${gw}`, KUBEGATE_ADMIN_LISTEN: `127.0.0.1:${admin}`,
+        KUBE_SIM_EKS_LISTEN: `127.0.0.1:${eks}`, AWS_SIM_STS_LISTEN: `127.0.0.1:${sts}`,
+        AWS_SIM_CREDENTIALS_LISTEN: `127.0.0.1:${podIdentity}`,
       },
     });
     demo.output = '';
@@ -116,6 +119,17 @@ test('make demo: the IdP-backed agents work through kubegate with real kubectl, 
     const user = JSON.parse(whoami.stdout).status.userInfo;
     assert.equal(user.username, 'demo-agent');
     assert.ok(user.groups.includes('agents'), JSON.stringify(user.groups));
+
+    // The EKS cluster behind the same gateway: the role kubegate assumed for each agent, through the
+    // STS stand-in, with the gateway's own credentials from the container endpoint.
+    const onEks = async (kubeconfig) => {
+      const r = await kubectl(kubeconfig, ['--context', 'eks-demo', 'auth', 'whoami', '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).status.userInfo;
+    };
+    assert.match((await onEks('kubeconfig-agent')).username, /^eks-agent:kg-demo-agent-[0-9a-f]{12}$/);
+    assert.match((await onEks('kubeconfig-trusted')).username, /^eks-admin:kg-trusted-agent-[0-9a-f]{12}$/);
+    assert.match(demo.output, /kubectl --context eks-demo auth whoami\n.*eks-agent:kg-demo-agent-/s, 'the tour shows the EKS identity');
 
     const pods = await kubectl('kubeconfig-agent', ['-n', 'staging', 'get', 'pods', '-o', 'name']);
     assert.equal(pods.code, 0, pods.stderr);
