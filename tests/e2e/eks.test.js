@@ -19,6 +19,7 @@ const KUBECTL = kubectlPath('1.33') ? '1.33' : '1.27';
 const REGION = 'us-west-2';
 const VIEWER = aws.roleArn('kg-eks-viewer');
 const EDITOR = aws.roleArn('kg-eks-editor');
+const IMPERSONATOR = aws.roleArn('kg-eks-impersonator');
 
 
 let sts;
@@ -47,14 +48,16 @@ test.before(async () => {
   sts = await startAwsSim({
     accountId: aws.ACCOUNT,
     users: [aws.BASE_USER],
-    roles: [{ name: 'kg-eks-viewer', trust }, { name: 'kg-eks-editor', trust }],
+    roles: [{ name: 'kg-eks-viewer', trust }, { name: 'kg-eks-editor', trust }, { name: 'kg-eks-impersonator', trust }],
     sts: { listen: '127.0.0.1:0', certFile: pki.certFile, keyFile: pki.keyFile },
   });
   eksSim = await startSim({
     eks: {
       clusterName: 'eks-demo', region: REGION, partition: 'aws', stsUrl: sts.stsUrl, stsCaFile: pki.caFile,
       mapRoles: [{ rolearn: VIEWER, username: 'eks-viewer:{{SessionName}}', groups: ['viewers'] },
-                 { rolearn: EDITOR, username: 'eks-editor:{{SessionName}}', groups: ['developers'] }],
+                 { rolearn: EDITOR, username: 'eks-editor:{{SessionName}}', groups: ['developers'] },
+                 // A role the cluster lets impersonate (the seed's kubegate:gateways binding).
+                 { rolearn: IMPERSONATOR, username: 'eks-gateway:{{SessionName}}', groups: ['kubegate:gateways'] }],
       mapUsers: [],
     },
   });
@@ -71,6 +74,18 @@ test.before(async () => {
       roles:
         - {roleArn: "${VIEWER}", groups: [agents-view]}
         - {roleArn: "${EDITOR}", groups: [agents-edit]}
+  # The same cluster, with the agent impersonated on top of the assumed role.
+  - name: eks-impersonating
+    server: ${eksSim.url}
+    caFile: ${eksSim.caFile}
+    impersonate: true
+    eks:
+      clusterName: eks-demo
+      region: ${REGION}
+      stsEndpoint: ${sts.stsUrl}
+      stsCaFile: ${pki.caFile}
+      roles:
+        - {roleArn: "${IMPERSONATOR}", groups: [agents-view]}
 `,
     // The gateway's own base credentials: a static key in its environment, nothing else to find.
     env: { ...aws.BASE_ENV, HOME: home, AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
@@ -113,6 +128,18 @@ test('two agents in different groups get different roles and different RBAC', as
   assert.equal(created.code, 0, created.stderr);
   const editorWho = JSON.parse((await kubectl('editor', ['auth', 'whoami', '-o', 'json'])).stdout).status.userInfo;
   assert.match(editorWho.username, /^eks-editor:kg-editor-agent-/);
+});
+
+test('with impersonation on top, the cluster sees the agent itself, asked for by the assumed role', async () => {
+  const file = kubeconfigs.viewer.replace(/\.kubeconfig$/, '-imp.kubeconfig');
+  fs.writeFileSync(file, fs.readFileSync(kubeconfigs.viewer, 'utf8').replace('/clusters/eks-demo', '/clusters/eks-impersonating'));
+  const r = await run(kubectlPath(KUBECTL), ['--kubeconfig', file, 'auth', 'whoami', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const user = JSON.parse(r.stdout).status.userInfo;
+  assert.equal(user.username, 'viewer-agent', 'EKS RBAC and audit see the agent');
+  assert.ok(user.groups.includes('agents-view'));
+  const last = fs.readFileSync(eksSim.requestLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+  assert.match(last.impersonatedBy, /^eks-gateway:kg-viewer-agent-/, 'impersonated by the role session kubegate assumed');
 });
 
 test('an agent no role is mapped to is refused before anything reaches the cluster', async () => {
