@@ -35,6 +35,7 @@ install_npm() {
   if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
     echo "install-deps: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    mkdir -p "$dir/node_modules"  # a package without dependencies gets none from npm ci
     cp "$dir/package-lock.json" "$stamp"
   fi
 }
