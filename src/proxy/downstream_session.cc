@@ -351,6 +351,8 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, beast::flat_bu
   } else {
     refusal = makeError(ErrorKind::Forbidden, refusalMessage(verdict));
   }
+  // On EKS the role and token come first: the reviewer's dry run is asked with them too.
+  if (!refusal && scope.cluster->eks()) refusal = co_await assumeEksRole(scope, decision);
   if (!refusal && reviewable) {
     // Held (or refused with the approval's id) until a reviewer decides on exactly this request.
     PreviewContext preview(pool, rt.config.limits, host.auditLog(), rt.config.audit, facts.sessionId);
@@ -363,7 +365,8 @@ asio::awaitable<std::optional<Admitted>> admit(TlsStream& stream, beast::flat_bu
       co_return std::nullopt;
     }
   }
-  if (!refusal && scope.cluster->eks()) refusal = co_await assumeEksRole(scope, decision);
+  // A request held for minutes may have outlived its token: asked again (cached while still good).
+  if (!refusal && reviewable && scope.cluster->eks()) refusal = co_await assumeEksRole(scope, decision);
   if (!refusal) {
     // Write-ahead: the request is on the record before any byte of it reaches the cluster.
     refusal = co_await audit.recordBeforeForwarding(in, scope);

@@ -10,7 +10,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startGateway, KUBEGATE, run } = require('./support/gateway');
+const { startGateway, KUBEGATE, run, idpAuthentication, tokenKubeconfig } = require('./support/gateway');
+const { startIdp } = require('../../testing/idp/lib/idp');
 const { startSim, kubectlPath, tempDir } = require('../../testing/kube-sim/test/support/harness');
 const { startAwsSim } = require('../../testing/aws-sim/lib');
 const aws = require('../../testing/aws-sim/test/support/aws');
@@ -23,6 +24,8 @@ const IMPERSONATOR = aws.roleArn('kg-eks-impersonator');
 
 
 let sts;
+let idp;
+let reviewer;
 let eksSim;
 let gw;
 let stsDir;
@@ -61,8 +64,22 @@ test.before(async () => {
       mapUsers: [],
     },
   });
+  idp = await startIdp({ tokenTtl: 600, clients: [{ clientId: 'reviewer', groups: ['reviewers'], authMethod: 'client_secret_basic' }] });
   const home = tempDir('eks-home');
   gw = await startGateway({
+    // Everything allowed, except that a change to the configmap `reviewed` waits for a reviewer.
+    policy: `rules:
+  - id: review-reviewed
+    effect: review
+    message: this configmap is reviewed
+    match: {verbs: [patch], resources: [configmaps], names: [reviewed]}
+    review: {approverGroups: [reviewers], approvals: 1, mode: retry, ttl: 5m}
+  - {id: allow-all, effect: allow}
+`,
+    extraAuth: idpAuthentication(idp),
+    extraConfig: `approvals:
+  database: ${path.join(tempDir('eks-approvals'), 'approvals.db')}
+`,
     extraClusters: `  - name: eks-demo
     server: ${eksSim.url}
     caFile: ${eksSim.caFile}
@@ -91,6 +108,7 @@ test.before(async () => {
     env: { ...aws.BASE_ENV, HOME: home, AWS_CONFIG_FILE: path.join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'none'),
            AWS_EC2_METADATA_DISABLED: 'true' },
   });
+  reviewer = await tokenKubeconfig(gw, idp, 'reviewer', 'reviewer', ['reviewers']);
   kubeconfigs.viewer = eksKubeconfig('viewer-agent', ['agents-view']);
   kubeconfigs.editor = eksKubeconfig('editor-agent', ['agents-edit']);
   kubeconfigs.nobody = eksKubeconfig('unmapped-agent', ['agents-other']);
@@ -100,6 +118,7 @@ test.after(async () => {
   if (gw) await gw.stop();
   if (eksSim) await eksSim.close();
   if (sts) await sts.close();
+  if (idp) await idp.close();
 });
 
 test('kubectl reaches the EKS cluster as the assumed role; the agent holds no AWS credential', async () => {
@@ -140,6 +159,19 @@ test('with impersonation on top, the cluster sees the agent itself, asked for by
   assert.ok(user.groups.includes('agents-view'));
   const last = fs.readFileSync(eksSim.requestLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).at(-1);
   assert.match(last.impersonatedBy, /^eks-gateway:kg-viewer-agent-/, 'impersonated by the role session kubegate assumed');
+});
+
+test("a held change on EKS shows the reviewer the cluster's dry run, asked as the assumed role", async () => {
+  assert.equal((await kubectl('editor', ['-n', 'staging', 'create', 'configmap', 'reviewed', '--from-literal=size=small'])).code, 0);
+  const held = await kubectl('editor', ['-n', 'staging', 'patch', 'configmap', 'reviewed', '--type=merge', '-p', '{"data":{"size":"large"}}']);
+  assert.notEqual(held.code, 0);
+  const id = (held.stderr.match(/approval (apr-[0-9a-f]+) is pending/) || [])[1];
+  assert.ok(id, held.stderr);
+  const admin = `http://127.0.0.1:${gw.adminPort}`;
+  const shown = await run(KUBEGATE, ['review', 'show', id, '-o', 'json', '--admin', admin, '--kubeconfig', reviewer]);
+  assert.equal(shown.code, 0, shown.stderr);
+  const dryRun = JSON.parse(shown.stdout).request.dryRun;
+  assert.match(dryRun.diff, /-  size: small\n\+  size: large/, JSON.stringify(dryRun));
 });
 
 test('an agent no role is mapped to is refused before anything reaches the cluster', async () => {
