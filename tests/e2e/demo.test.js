@@ -15,15 +15,22 @@ const { kubectlPath, run, tempDir } = require('../../testing/kube-sim/test/suppo
 const REPO = path.join(__dirname, '..', '..');
 const KUBECTL = kubectlPath('1.33') || '/usr/bin/kubectl';
 
+// A free port below the kernel's ephemeral range (32768-60999 by default): the demo binds its
+// ports seconds after they are chosen, and tests running alongside bind port 0, which the kernel
+// serves from the ephemeral range, so a port chosen there could be taken in between.
+const chosenPorts = new Set();
 function freePort() {
-  return new Promise((resolve, reject) => {
+  const tryPort = (attempt) => new Promise((resolve, reject) => {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (chosenPorts.has(port)) return resolve(tryPort(attempt + 1));
     const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+    server.once('error', (e) => (attempt < 50 ? resolve(tryPort(attempt + 1)) : reject(e)));
+    server.listen(port, '127.0.0.1', () => {
+      chosenPorts.add(port);
       server.close(() => resolve(port));
     });
-    server.on('error', reject);
   });
+  return tryPort(0);
 }
 
 async function waitFor(check, what, timeoutMs, demo) {
