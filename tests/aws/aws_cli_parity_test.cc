@@ -150,12 +150,12 @@ struct TokenCase {
   std::string sessionToken;
 };
 
-const std::vector<TokenCase> kTokenCases = {{"us-west-2", ""}, {"us-east-1", "FQoGZXIvYXdzEXAMPLETOKEN/+="}, {"us-east-1", ""}};
+const std::vector<TokenCase> kTokenCases = {{"us-west-2", ""}, {"us-east-1", "kubegate/fixture+session=token"}, {"us-east-1", ""}};
 
 Credentials tokenCredentials(const TokenCase& c) {
   Credentials credentials;
-  credentials.accessKeyId = "ASIAR2TG44V6AS3ZZE7C";
-  credentials.secretAccessKey = "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q";
+  credentials.accessKeyId = "ASIAKUBEGATEFIXTURE1";
+  credentials.secretAccessKey = "kubegateFixtureSecretKey/NotARealKey0000000";
   credentials.sessionToken = c.sessionToken;
   return credentials;
 }
@@ -165,8 +165,8 @@ TEST(AwsCliParity, EksGetTokenMatchesByteForByte) {
   CleanEnvironment clean;
   for (const auto& c : kTokenCases) {
     SCOPED_TRACE(c.region + (c.sessionToken.empty() ? "" : " with session token"));
-    std::map<std::string, std::string> extra{{"AWS_ACCESS_KEY_ID", "ASIAR2TG44V6AS3ZZE7C"},
-                                             {"AWS_SECRET_ACCESS_KEY", "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q"},
+    std::map<std::string, std::string> extra{{"AWS_ACCESS_KEY_ID", "ASIAKUBEGATEFIXTURE1"},
+                                             {"AWS_SECRET_ACCESS_KEY", "kubegateFixtureSecretKey/NotARealKey0000000"},
                                              {"AWS_DEFAULT_REGION", c.region}};
     if (!c.sessionToken.empty()) extra["AWS_SESSION_TOKEN"] = c.sessionToken;
     const auto run = runProcess({kFaketime, "-f", kFrozenClock, kAws, "eks", "get-token", "--cluster-name",
@@ -223,8 +223,8 @@ TEST(BotocoreParity, PresignedEksTokenMatches) {
     for (const std::string signer : {"python", "installed"}) {
       SCOPED_TRACE(c.region + (c.sessionToken.empty() ? "" : " with session token") + ", " + signer + " signer");
       boost::json::object spec{{"signer", signer},
-                               {"access_key_id", "ASIAR2TG44V6AS3ZZE7C"},
-                               {"secret_access_key", "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q"},
+                               {"access_key_id", "ASIAKUBEGATEFIXTURE1"},
+                               {"secret_access_key", "kubegateFixtureSecretKey/NotARealKey0000000"},
                                {"session_token", c.sessionToken},
                                {"region", c.region},
                                {"endpoint_url", "https://" + endpoint.host},

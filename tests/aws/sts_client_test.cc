@@ -19,7 +19,7 @@ using testing::runUntilDone;
 using Outcome = boost::system::result<AssumedRole, AwsError>;
 
 constexpr const char* kCallerSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-constexpr const char* kCallerToken = "FQoGZXIvYXdzEXAMPLETOKEN/+=caller-session";
+constexpr const char* kCallerToken = "kubegate/fixture+session=caller";
 constexpr const char* kWebIdentityToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJnYXRld2F5In0.c2lnbmF0dXJl";
 constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/eks-gw-agent";
 
