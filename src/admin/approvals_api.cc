@@ -28,7 +28,6 @@ constexpr std::size_t kMaxListLimit = 1000;
 // caller sees up to `limit` of theirs among the newest kListScan approvals.
 constexpr std::size_t kListScan = 1000;
 constexpr std::size_t kMaxReasonBytes = 4096;
-constexpr std::size_t kMaxIdLength = 64;
 
 
 http::response<http::string_body> storeErrorReply(const StoreError& error) {
@@ -61,12 +60,6 @@ bool visibleTo(const Approval& approval, const Person& caller) {
 }
 
 // Ids are "apr-" and hex; anything else cannot name an approval and is not echoed back.
-bool plausibleId(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxIdLength && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-  });
-}
-
 struct Route {
   enum class Kind { none, list, show, approve, deny } kind = Kind::none;
   std::string id;
@@ -83,7 +76,7 @@ Route routeOf(std::string_view path) {
   const auto slash = rest.find('/');
   const std::string_view id = rest.substr(0, slash);
   const std::string_view action = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-  if (!plausibleId(id)) return route;
+  if (!approvals::plausibleApprovalId(id)) return route;
   route.id = std::string(id);
   if (slash == std::string_view::npos) route.kind = Route::Kind::show;
   else if (action == "approve") route.kind = Route::Kind::approve;

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <cctype>
+#include <algorithm>
 #include <ctime>
 
 namespace kubegate::approvals {
@@ -167,6 +169,19 @@ std::string humanSummary(const Approval& approval) {
   if (const auto ns = field(summary, "namespace"); !ns.empty()) line += " in " + ns;
   if (!approval.request.cluster.empty()) line += " on " + approval.request.cluster;
   return line;
+}
+
+std::string displayField(const json::object& object, std::string_view key) {
+  const auto* v = object.if_contains(key);
+  if (!v || v->is_null()) return "";
+  if (v->is_string()) return displaySafe(v->get_string());
+  return displaySafe(json::serialize(*v));
+}
+
+bool plausibleApprovalId(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
 }
 
 std::string displaySafe(std::string_view text) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+
+#include <boost/json/object.hpp>
 #include <string_view>
 
 #include "approvals/approval_store.h"
@@ -29,5 +31,13 @@ std::string rfc3339(Clock::time_point time);
 // U+2066–U+2069), directional and zero-width marks become \u202e-style escapes; bytes that are not
 // UTF-8 become \xff-style escapes. Everything else, including other non-ASCII letters, is kept.
 std::string displaySafe(std::string_view text);
+
+// A member of an approval's JSON (approvalJson's output, or the API's answer) ready for a terminal:
+// strings escaped with displaySafe, other values serialised and escaped, absent or null empty.
+std::string displayField(const boost::json::object& object, std::string_view key);
+
+// Whether `id` can be an approval id at all ("apr-" + hex today; up to 64 letters, digits and '-'),
+// checked before it is used in a URL or a store lookup.
+bool plausibleApprovalId(std::string_view id);
 
 }  // namespace kubegate::approvals

@@ -13,6 +13,8 @@
 namespace kubegate::aws {
 namespace {
 
+constexpr std::size_t kMaxCachedTokens = 10000;
+
 bool intersects(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   return std::any_of(a.begin(), a.end(), [&](const auto& x) { return std::find(b.begin(), b.end(), x) != b.end(); });
 }
@@ -124,6 +126,8 @@ asio::awaitable<boost::system::result<EksCredential, AwsError>> EksSessions::cre
   out.authorization = "Bearer " + token->token;
   {
     std::lock_guard lock(mutex_);
+    // One token per agent and role; agents that left leave expired ones behind, dropped here.
+    if (tokens_.size() >= kMaxCachedTokens) std::erase_if(tokens_, [&](const auto& t) { return t.second.expiresAt <= now; });
     tokens_[key] = std::move(*token);
   }
   spdlog::info(R"({{"msg":"eks token minted","cluster":"{}","role":"{}","session":"{}","accessKey":"{}"}})",

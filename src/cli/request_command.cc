@@ -14,38 +14,11 @@ namespace kubegate::cli {
 namespace {
 
 namespace json = boost::json;
+using approvals::displayField;
 using approvals::displaySafe;
 
 constexpr std::string_view kGrantsPath = "/kubegate/v1/grants";
 constexpr auto kPollInterval = std::chrono::seconds(2);
-
-std::vector<std::string> commaList(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  for (char c : text + ",") {
-    if (c != ',') {
-      item += c;
-      continue;
-    }
-    item = trim(std::move(item));
-    if (!item.empty()) out.push_back(std::move(item));
-    item.clear();
-  }
-  return out;
-}
-
-json::array arrayOf(const std::vector<std::string>& items) {
-  json::array a;
-  for (const auto& i : items) a.emplace_back(i);
-  return a;
-}
-
-std::string field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v) return {};
-  if (v->is_string()) return displaySafe(v->get_string());
-  return v->is_null() ? std::string() : json::serialize(*v);
-}
 
 ReviewResult<std::shared_ptr<ssl::context>> tlsFor(const KubeconfigCluster& cluster) {
   if (cluster.insecureSkipTlsVerify)
@@ -96,24 +69,25 @@ ReviewResult<Reply> call(const Session& s, std::string method, std::string path,
 }
 
 void printGrant(const json::object& g, std::ostream& out) {
-  out << "Grant request: " << field(g, "id") << "\n";
-  out << "State:         " << field(g, "state") << "\n";
-  out << "What:          " << field(g, "summary") << "\n";
-  if (const auto until = field(g, "usableUntil"); !until.empty()) out << "Ends:          " << until << "\n";
-  if (const auto reason = field(g, "denyReason"); !reason.empty()) out << "Deny reason:   " << reason << "\n";
-  if (const auto command = field(g, "decideCommand"); !command.empty()) out << "A reviewer decides with: " << command << "\n";
+  out << "Grant request: " << displayField(g, "id") << "\n";
+  out << "State:         " << displayField(g, "state") << "\n";
+  out << "What:          " << displayField(g, "summary") << "\n";
+  if (const auto until = displayField(g, "usableUntil"); !until.empty()) out << "Ends:          " << until << "\n";
+  if (const auto reason = displayField(g, "denyReason"); !reason.empty()) out << "Deny reason:   " << reason << "\n";
+  if (const auto command = displayField(g, "decideCommand"); !command.empty()) out << "A reviewer decides with: " << command << "\n";
 }
 
 ReviewResult<std::string> grantRequestBody(const RequestCommandOptions& o, const std::string& cluster) {
   if (o.verbs.empty() || o.resources.empty() || o.duration.empty() || o.reason.empty())
     return ReviewError{"a grant request needs --verbs, --resources, --for and --reason"};
+  // Lists go as typed ("get,patch"): the gateway reads comma lists and arrays alike, and checks them.
   json::object body{{"cluster", cluster},
                     {"namespace", o.namespace_},
-                    {"verbs", arrayOf(commaList(o.verbs))},
-                    {"resources", arrayOf(commaList(o.resources))},
+                    {"verbs", o.verbs},
+                    {"resources", o.resources},
                     {"duration", o.duration},
                     {"reason", o.reason}};
-  if (!o.names.empty()) body["names"] = arrayOf(commaList(o.names));
+  if (!o.names.empty()) body["names"] = o.names;
   return {boost::system::in_place_value, json::serialize(body)};
 }
 
@@ -123,8 +97,8 @@ ReviewResult<json::object> waitForDecision(const Session& s, const std::string& 
   for (;;) {
     auto reply = call(s, "GET", std::string(kGrantsPath) + "/" + id, "");
     if (!reply) return reply.error();
-    if (reply->status != 200) return ReviewError{"the gateway answered: " + field(reply->body, "message")};
-    if (field(reply->body, "state") != "pending" || std::chrono::steady_clock::now() >= deadline) return reply->body;
+    if (reply->status != 200) return ReviewError{"the gateway answered: " + displayField(reply->body, "message")};
+    if (displayField(reply->body, "state") != "pending" || std::chrono::steady_clock::now() >= deadline) return reply->body;
     std::this_thread::sleep_for(kPollInterval);
   }
 }
@@ -172,6 +146,10 @@ int runRequestCommand(const RequestCommandOptions& o, std::ostream& out, std::os
   const Session session{server.base, *token, *tls, o.timeout};
   ReviewResult<Reply> reply = ReviewError{};
   if (!o.status.empty()) {
+    if (!approvals::plausibleApprovalId(o.status)) {
+      err << "kubegate request: " << displaySafe(o.status) << " is not a grant request id (apr-…)\n";
+      return 2;
+    }
     reply = call(session, "GET", std::string(kGrantsPath) + "/" + o.status, "");
   } else {
     auto body = grantRequestBody(o, o.cluster.empty() ? server.cluster : o.cluster);
@@ -186,14 +164,14 @@ int runRequestCommand(const RequestCommandOptions& o, std::ostream& out, std::os
     return 2;
   }
   if (reply->status >= 300) {
-    err << "kubegate request: " << field(reply->body, "message") << "\n";
+    err << "kubegate request: " << displayField(reply->body, "message") << "\n";
     return 1;
   }
   json::object grant = std::move(reply->body);
-  if (o.wait && field(grant, "state") == "pending") {
+  if (o.wait && displayField(grant, "state") == "pending") {
     if (o.output == "text") printGrant(grant, out);
     out.flush();
-    auto decided = waitForDecision(session, field(grant, "id"), o.waitTimeout);
+    auto decided = waitForDecision(session, displayField(grant, "id"), o.waitTimeout);
     if (!decided) {
       err << "kubegate request: " << decided.error().message << "\n";
       return 2;
@@ -202,7 +180,7 @@ int runRequestCommand(const RequestCommandOptions& o, std::ostream& out, std::os
   }
   if (o.output == "json") out << json::serialize(grant) << "\n";
   else printGrant(grant, out);
-  const auto state = field(grant, "state");
+  const auto state = displayField(grant, "state");
   return (o.wait && state != "approved") || state == "denied" || state == "expired" ? 1 : 0;
 }
 

@@ -32,6 +32,7 @@ namespace {
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
+using approvals::displayField;
 using approvals::displaySafe;
 
 using Text = ReviewResult<std::string>;
@@ -121,18 +122,11 @@ ReviewResult<ApiResponse> callApi(const AdminEndpoint& endpoint, const ApiCall& 
 
 // ---- What the reviewer reads.
 
-std::string field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v || v->is_null()) return "";
-  if (v->is_string()) return displaySafe(v->get_string());
-  return displaySafe(json::serialize(*v));
-}
-
 std::string person(const json::value* v) {
   if (!v || !v->is_object()) return "";
   const auto& p = v->get_object();
-  std::string text = field(p, "subject");
-  if (const auto issuer = field(p, "issuer"); !issuer.empty()) text += " (" + issuer + ")";
+  std::string text = displayField(p, "subject");
+  if (const auto issuer = displayField(p, "issuer"); !issuer.empty()) text += " (" + issuer + ")";
   return text;
 }
 
@@ -209,10 +203,10 @@ void printTable(const json::array& items, std::ostream& out) {
     if (!item.is_object()) continue;
     const auto& a = item.get_object();
     const auto* requester = a.if_contains("requester");
-    const std::string who = requester && requester->is_object() ? field(requester->get_object(), "subject") : "";
+    const std::string who = requester && requester->is_object() ? displayField(requester->get_object(), "subject") : "";
     const auto* created = a.if_contains("createdAt");
-    rows.push_back({field(a, "id"), field(a, "state"), clip(who, 24), clip(field(a, "purpose"), 40),
-                    clip(field(a, "summary"), 60), age(created && created->is_string() ? created->get_string() : "")});
+    rows.push_back({displayField(a, "id"), displayField(a, "state"), clip(who, 24), clip(displayField(a, "purpose"), 40),
+                    clip(displayField(a, "summary"), 60), age(created && created->is_string() ? created->get_string() : "")});
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -235,8 +229,8 @@ std::size_t printDecisions(const json::object& a, std::string_view key, std::str
   for (const auto& d : list->get_array()) {
     if (!d.is_object()) continue;
     const auto& decision = d.get_object();
-    const auto reason = field(decision, "reason");
-    out << "  " << verb << " by " << person(decision.if_contains("reviewer")) << " at " << field(decision, "at")
+    const auto reason = displayField(decision, "reason");
+    out << "  " << verb << " by " << person(decision.if_contains("reviewer")) << " at " << displayField(decision, "at")
         << (reason.empty() ? "" : ": " + reason) << "\n";
     ++printed;
   }
@@ -246,7 +240,7 @@ std::size_t printDecisions(const json::object& a, std::string_view key, std::str
 // The cluster's own answer to the same request with dryRun=All, diffed against the object as it is.
 void printDryRun(const json::object& d, std::ostream& out) {
   out << "Dry run (asked as the requester; the cluster changed nothing):\n";
-  if (const auto error = field(d, "error"); !error.empty()) {
+  if (const auto error = displayField(d, "error"); !error.empty()) {
     out << "  " << error << "\n";
     return;
   }
@@ -266,22 +260,22 @@ void printDryRun(const json::object& d, std::ostream& out) {
 void printApproval(const json::object& a, std::ostream& out) {
   const auto* requester = a.if_contains("requester");
   const auto* rule = a.if_contains("rule");
-  const auto ruleField = [&](std::string_view k) { return rule && rule->is_object() ? field(rule->get_object(), k) : ""; };
+  const auto ruleField = [&](std::string_view k) { return rule && rule->is_object() ? displayField(rule->get_object(), k) : ""; };
   const auto requesterGroups = requester && requester->is_object() ? groupsOf(requester->get_object().if_contains("groups")) : "";
-  out << "Approval:    " << field(a, "id") << "\n";
-  const bool grant = field(a, "kind") == "grant";
-  out << "State:       " << field(a, "state") << (grant ? " (just-in-time grant)" : " (" + field(a, "mode") + " mode)") << "\n";
+  out << "Approval:    " << displayField(a, "id") << "\n";
+  const bool grant = displayField(a, "kind") == "grant";
+  out << "State:       " << displayField(a, "state") << (grant ? " (just-in-time grant)" : " (" + displayField(a, "mode") + " mode)") << "\n";
   out << "Who:         " << person(requester) << (requesterGroups.empty() ? "" : ", groups: " + requesterGroups) << "\n";
-  out << "What:        " << field(a, "summary") << "\n";
-  out << "Why:         " << field(a, "purpose") << "\n";
+  out << "What:        " << displayField(a, "summary") << "\n";
+  out << "Why:         " << displayField(a, "purpose") << "\n";
   out << "Rule:        " << ruleField("id") << (ruleField("message").empty() ? "" : ": " + ruleField("message")) << "\n";
-  out << "Reviewers:   " << field(a, "approvalsNeeded") << " approval(s) from " << groupsOf(a.if_contains("approverGroups")) << "\n";
-  out << "Requested:   " << field(a, "createdAt") << ", expires " << field(a, "expiresAt") << "\n";
-  if (const auto until = field(a, "usableUntil"); !until.empty())
+  out << "Reviewers:   " << displayField(a, "approvalsNeeded") << " approval(s) from " << groupsOf(a.if_contains("approverGroups")) << "\n";
+  out << "Requested:   " << displayField(a, "createdAt") << ", expires " << displayField(a, "expiresAt") << "\n";
+  if (const auto until = displayField(a, "usableUntil"); !until.empty())
     out << (grant ? "Grant ends:  " : "Usable until: ") << until << "\n";
-  if (const auto used = field(a, "usedAt"); !used.empty()) out << "Used:        " << used << "\n";
-  if (const auto reason = field(a, "denyReason"); !reason.empty()) out << "Deny reason: " << reason << "\n";
-  out << "Request id:  " << field(a, "requestId") << "\n";
+  if (const auto used = displayField(a, "usedAt"); !used.empty()) out << "Used:        " << used << "\n";
+  if (const auto reason = displayField(a, "denyReason"); !reason.empty()) out << "Deny reason: " << reason << "\n";
+  out << "Request id:  " << displayField(a, "requestId") << "\n";
   out << "Decisions:\n";
   const auto decisions = printDecisions(a, "approvals", "approved", out) + printDecisions(a, "denials", "denied", out);
   if (decisions == 0) out << "  none yet\n";
@@ -308,12 +302,6 @@ std::string refusalMessage(const ApiResponse& response) {
   return "the admin listener answered HTTP " + std::to_string(response.status);
 }
 
-bool plausibleId(std::string_view id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-  });
-}
-
 int printResult(const ReviewCommands& which, const ReviewCommandOptions& o, const json::value& body, std::ostream& out,
                 std::ostream& err) {
   if (o.output == "json") {
@@ -337,8 +325,8 @@ int printResult(const ReviewCommands& which, const ReviewCommandOptions& o, cons
   } else if (*which.show) {
     printApproval(object, out);
   } else {
-    out << field(object, "id") << ": your " << (*which.approve ? "approval" : "denial") << " is recorded; it is now "
-        << field(object, "state") << "\n";
+    out << displayField(object, "id") << ": your " << (*which.approve ? "approval" : "denial") << " is recorded; it is now "
+        << displayField(object, "state") << "\n";
   }
   return 0;
 }
@@ -393,7 +381,7 @@ ReviewCommands addReviewCommands(CLI::App& app, ReviewCommandOptions& o, std::st
 int runReviewCommand(const ReviewCommands& which, const ReviewCommandOptions& o, const std::string& configFlag,
                      std::ostream& out, std::ostream& err) {
   const bool decision = *which.approve || *which.deny;
-  if ((*which.show || decision) && !plausibleId(o.id)) {
+  if ((*which.show || decision) && !approvals::plausibleApprovalId(o.id)) {
     err << "kubegate: " << displaySafe(o.id) << " is not an approval id\n";
     return 2;
   }

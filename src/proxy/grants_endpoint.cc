@@ -55,11 +55,6 @@ http_hygiene::Result<GatewayAnswer> showGrant(ApprovalGate& gate, std::string_vi
   return GatewayAnswer{200, "OK", approvals::approvalJson(*found), found->id};
 }
 
-bool plausibleId(std::string_view id) {
-  return id.size() > 4 && id.size() <= 64 && id.starts_with("apr-") &&
-         std::all_of(id.begin() + 4, id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 }  // namespace
 
 bool isGrantsPath(std::string_view path) {
@@ -79,7 +74,7 @@ http_hygiene::Result<GatewayAnswer> answerGrantCall(ApprovalGate* gate, const Ru
     return createGrant(*gate, rt, in, who, requestId);
   }
   const auto id = path.substr(kGrantsPath.size() + 1);
-  if (!plausibleId(id)) return makeError(ErrorKind::NotFound, "no grant request " + std::string(id));
+  if (!approvals::plausibleApprovalId(id)) return makeError(ErrorKind::NotFound, "no grant request " + std::string(id));
   if (in.message.method() != http::verb::get) return makeError(ErrorKind::MethodNotAllowed, "GET a grant request");
   return showGrant(*gate, id, who);
 }
