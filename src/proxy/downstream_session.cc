@@ -487,7 +487,7 @@ asio::awaitable<void> runDownstreamSession(tcp::socket socket, SessionHost& host
   auto [hsEc] = co_await stream.async_handshake(ssl::stream_base::server, kAsTuple);
   if (!hsEc) {
     const auto creds = connectionCredentials(stream);
-    const std::string sessionId = randomId();
+    const std::string sessionId = timeOrderedId();
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
       auto outcome = co_await http_io::readRequest(stream, buffer, host.runtime()->config.limits, first);

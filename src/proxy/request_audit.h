@@ -63,7 +63,7 @@ class RequestAudit {
 void recordMalformedRequest(audit::AuditLog* log, const std::string& sessionId, const std::string& clientAddress,
                             const k8s::GatewayError& error);
 
-// 24 hex characters from the system's random generator: request and session ids.
-std::string randomId();
+// Request and session ids: 24 hex characters, the first 11 the time in milliseconds, the rest random.
+std::string timeOrderedId();
 
 }  // namespace kubegate::proxy
