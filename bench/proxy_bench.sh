@@ -26,7 +26,7 @@
 #   LOADGEN_THREADS [1] RATE [auto] RATE_ROUNDS [2] RATE_DURATION [5] KUBEGATE_WORKERS [2]
 #   NGINX_PROXY_WORKERS [2] UPSTREAM_WORKERS [1] WRK_CHECK [1] WRK_DURATION [3]
 #   KUBEGATE_BIN [build/kubegate] BENCH_LABEL [git commit of this checkout]
-#   AUDIT_SYNC [full] AUDIT_RESPONSE_BODY_LIMIT [262144]: the recorded leg's audit.sync and body limit
+#   AUDIT_SYNC [normal] AUDIT_RESPONSE_BODY_LIMIT [262144]: the recorded leg's audit.sync and body limit
 #   BENCH_KEEP [unset]: keep the temp dir (configs, logs, raw results)
 set -euo pipefail
 
@@ -220,7 +220,7 @@ tls: {certFile: $WORK/front.crt, keyFile: $WORK/front.key, clientCAFile: $WORK/g
 admin: {listen: 127.0.0.1:0}
 workers: $KUBEGATE_WORKERS
 drainTimeout: 1s
-audit: {database: $WORK/audit.db, sync: ${AUDIT_SYNC:-full}, responseBodyLimit: ${AUDIT_RESPONSE_BODY_LIMIT:-262144}}
+audit: {database: $WORK/audit.db, sync: ${AUDIT_SYNC:-normal}, responseBodyLimit: ${AUDIT_RESPONSE_BODY_LIMIT:-262144}}
 clusters:
   - name: bench
     server: https://localhost:$UP_PORT

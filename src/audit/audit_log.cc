@@ -11,6 +11,7 @@
 #include <thread>
 #include <utility>
 
+#include "audit/journal.h"
 #include "audit/merkle.h"
 #include "audit/tree_head.h"
 
@@ -22,6 +23,12 @@ using Clock = std::chrono::steady_clock;
 // Entries that wait without a caller (completions, session chunks) are kept across store failures up
 // to this many; then the oldest of them are dropped, so a dead disk cannot exhaust memory.
 constexpr std::size_t kMaxQueuedEntries = 100'000;
+// A journal segment is closed at this size; it is removed once all of it is committed, so this
+// bounds what a restart reads back and checks against the store.
+constexpr std::uint64_t kJournalSegmentBytes = 1u << 20;
+// Beyond this much queued, requests wait for their commit again instead of journaling ahead: the
+// writer is behind, and the queue (bodies included) must not grow without bound.
+constexpr std::size_t kJournalBacklogBytes = 64u << 20;
 constexpr std::size_t kLeafPage = 65'536;
 constexpr auto kRetryDelay = std::chrono::milliseconds(500);
 // Bounds every wait so a far-away deadline never overflows the clock arithmetic.
@@ -37,7 +44,11 @@ std::int64_t nowMicros() {
 struct Pending {
   Entry entry;
   Durable done;
+  Clock::time_point queuedAt{};
+  std::uint64_t journalTicket = 0;  // nonzero: written to the journal; never dropped, never refused
 };
+
+std::size_t sizeOf(const Entry& e) { return e.document.size() + e.attachment.size(); }
 
 void notify(const Durable& done, bool ok) {
   if (!done) return;
@@ -75,14 +86,17 @@ StoreResult<MerkleFrontier> startingFrontier(const std::optional<PruneCheckpoint
 
 class AuditLogImpl final : public AuditLog {
  public:
-  AuditLogImpl(std::unique_ptr<Store> store, AuditLogOptions options, std::optional<TreeHeadSigner> signer)
-      : store_(std::move(store)), options_(std::move(options)), signer_(std::move(signer)) {}
+  AuditLogImpl(std::unique_ptr<Store> store, AuditLogOptions options, std::optional<TreeHeadSigner> signer,
+               std::optional<Journal> journal)
+      : store_(std::move(store)), options_(std::move(options)), signer_(std::move(signer)), journal_(std::move(journal)) {}
   ~AuditLogImpl() override { stop(); }
 
   void recover();  // throws: only at open
+  void recoverJournal();
   void start() { writer_ = std::thread([this] { run(); }); }
 
   void append(Entry entry, Durable done) override;
+  JournalAppend appendJournaled(Entry& entry) override;
   bool healthy() const override { return healthy_.load(std::memory_order_acquire); }
   void stop() override;
   TreeHead latestHead() const override {
@@ -98,6 +112,9 @@ class AuditLogImpl final : public AuditLog {
   bool commit(std::vector<Pending>& batch, bool finalHead);
   void handleFailure(std::vector<Pending>& batch, const StoreError& error);
   bool headWanted(const MerkleFrontier& next, bool finalHead) const;
+  bool batchDue(Clock::time_point now) const;  // under mutex_
+  void releaseJournal(const std::vector<Pending>& committed);
+  void releaseWholeJournal();
   TreeHead makeHead(const MerkleFrontier& frontier) const;
   void publishHead(const TreeHead& head);
   void witness(const TreeHead& head);
@@ -112,6 +129,8 @@ class AuditLogImpl final : public AuditLog {
 
   // Under mutex_.
   std::size_t dropOverflowLocked();
+  void enqueueLocked(Pending pending);
+  void dequeuedLocked(const Pending& pending);
   void reportDrops(std::size_t dropped);
 
   std::unique_ptr<Store> store_;
@@ -133,7 +152,15 @@ class AuditLogImpl final : public AuditLog {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;
+  std::size_t queuedBytes_ = 0;
+  std::size_t waitersQueued_ = 0;  // entries in queue_ that a caller waits for
   bool stopping_ = false;
+  // The journal and its closed segments, each with the ticket of its last record: a segment goes
+  // once the writer has committed that ticket (tickets are queued, and so committed, in order).
+  std::optional<Journal> journal_;
+  std::uint64_t lastTicket_ = 0;
+  std::deque<std::pair<std::string, std::uint64_t>> closedSegments_;
+  bool journalAbandoned_ = false;  // writer thread: journaled entries left uncommitted at stop
   std::size_t droppedUnreported_ = 0;
   Clock::time_point lastDropReport_{};
 
@@ -182,6 +209,46 @@ void AuditLogImpl::recover() {
   // An unheaded tail left by a crash gets its head at the first opportunity.
   lastHeadAt_ = frontier_.size() > lastHeadSize_ ? Clock::time_point{} : Clock::now();
   nextRetentionAt_ = Clock::now() + retentionInterval();
+  if (journal_) recoverJournal();
+}
+
+// Commits what a stopped gateway left in the journal and not in the log. A record is in the log
+// already when its request has an entry of the same kind, time and document; the rest are appended,
+// in journal order, and the segments removed. Then a fresh segment is started for new entries.
+void AuditLogImpl::recoverJournal() {
+  auto fail = [](const std::string& why) { throw std::runtime_error("audit log cannot start: " + why); };
+  auto segments = journal_->segments();
+  if (!segments) fail(segments.error().message);
+  std::vector<Pending> missing;
+  for (const auto& path : *segments) {
+    auto contents = readJournalSegment(path);
+    if (!contents) fail(contents.error().message);
+    if (!contents->damage.empty())
+      spdlog::warn("audit log: the journal segment {} ends early: {}; a record not written whole belongs to a request "
+                   "that was not forwarded",
+                   path, contents->damage);
+    for (Entry& entry : contents->entries) {
+      auto known = store_->entriesOfRequest(entry.index.requestId);
+      if (!known) fail(known.error().message);
+      bool recorded = !entry.index.requestId.empty() &&
+                      std::any_of(known->begin(), known->end(), [&](const StoredEntry& s) {
+                        return s.entry.kind == entry.kind && s.entry.timeMicros == entry.timeMicros &&
+                               s.entry.document == entry.document;
+                      });
+      if (recorded) continue;
+      Pending pending;
+      pending.entry = std::move(entry);
+      missing.push_back(std::move(pending));
+    }
+  }
+  if (!missing.empty()) {
+    std::size_t count = missing.size();
+    if (!commit(missing, false)) fail("the entries left in the journal could not be committed");
+    spdlog::info("audit log: committed {} request entries the journal held from a gateway that stopped before it could",
+                 count);
+  }
+  for (const auto& path : *segments) Journal::remove(path);
+  if (auto started = journal_->startSegment(); !started) fail(started.error().message);
 }
 
 void AuditLogImpl::append(Entry entry, Durable done) {
@@ -192,18 +259,71 @@ void AuditLogImpl::append(Entry entry, Durable done) {
     notify(done, false);
     return;
   }
-  queue_.push_back(Pending{std::move(entry), std::move(done)});
+  Pending pending;
+  pending.entry = std::move(entry);
+  pending.done = std::move(done);
+  bool wakeWriter = queue_.empty() || pending.done;
+  enqueueLocked(std::move(pending));
   std::size_t dropped = dropOverflowLocked();
   lock.unlock();
-  wake_.notify_one();
+  if (wakeWriter) wake_.notify_one();
   if (dropped) reportDrops(dropped);
+}
+
+JournalAppend AuditLogImpl::appendJournaled(Entry& entry) {
+  if (!journal_) return JournalAppend::wait;
+  const std::string record = encodeJournalRecord(entry);  // before the lock: io threads contend on it
+  std::unique_lock lock(mutex_);
+  // A failing store refuses new requests, as without a journal: an entry that cannot be committed
+  // must not let its request through on the journal's word alone for long.
+  if (stopping_ || !healthy()) return JournalAppend::failed;
+  if (queuedBytes_ > kJournalBacklogBytes) return JournalAppend::wait;
+  if (journal_->needsNewSegment() || journal_->segmentBytes() >= kJournalSegmentBytes) {
+    auto closed = journal_->startSegment();
+    if (!closed) {
+      lock.unlock();
+      spdlog::error("audit log: {}", closed.error().message);
+      return JournalAppend::failed;
+    }
+    if (!closed->empty()) closedSegments_.emplace_back(std::move(*closed), lastTicket_);
+  }
+  if (auto written = journal_->write(record); !written) {
+    lock.unlock();
+    spdlog::error("audit log: {}", written.error().message);
+    return JournalAppend::failed;
+  }
+  Pending pending;
+  pending.entry = std::move(entry);
+  pending.journalTicket = ++lastTicket_;
+  // The writer sleeps until the oldest entry's interval is up; only an empty queue leaves it
+  // sleeping without a deadline, so only then is it woken (one wake-up per batch, not per entry).
+  bool wakeWriter = queue_.empty();
+  enqueueLocked(std::move(pending));
+  lock.unlock();
+  if (wakeWriter) wake_.notify_one();
+  return JournalAppend::written;
+}
+
+void AuditLogImpl::enqueueLocked(Pending pending) {
+  pending.queuedAt = Clock::now();
+  queuedBytes_ += sizeOf(pending.entry);
+  if (pending.done) ++waitersQueued_;
+  queue_.push_back(std::move(pending));
+}
+
+void AuditLogImpl::dequeuedLocked(const Pending& pending) {
+  queuedBytes_ -= std::min(queuedBytes_, sizeOf(pending.entry));
+  if (pending.done) --waitersQueued_;
 }
 
 std::size_t AuditLogImpl::dropOverflowLocked() {
   std::size_t dropped = 0;
   while (queue_.size() > kMaxQueuedEntries) {
-    auto oldestAsync = std::find_if(queue_.begin(), queue_.end(), [](const Pending& p) { return !p.done; });
-    if (oldestAsync == queue_.end()) break;  // callers wait for the rest and will hear false
+    // Journaled entries belong to forwarded requests: never dropped. Callers wait for the rest.
+    auto oldestAsync = std::find_if(queue_.begin(), queue_.end(),
+                                    [](const Pending& p) { return !p.done && p.journalTicket == 0; });
+    if (oldestAsync == queue_.end()) break;
+    dequeuedLocked(*oldestAsync);
     queue_.erase(oldestAsync);
     ++dropped;
   }
@@ -242,16 +362,21 @@ Clock::time_point AuditLogImpl::retentionDueAt() const {
   return nextRetentionAt_;
 }
 
+bool AuditLogImpl::batchDue(Clock::time_point now) const {
+  return waitersQueued_ > 0 || queue_.size() >= options_.maxBatchEntries ||
+         now >= queue_.front().queuedAt + options_.commitInterval;
+}
+
 void AuditLogImpl::waitForWork(std::unique_lock<std::mutex>& lock) {
   for (;;) {
     if (stopping_) return;
     auto now = Clock::now();
     bool mayCommit = now >= retryAt_ || queue_.size() > keptAfterFailure_;
-    if (!queue_.empty() && mayCommit) return;
+    if (!queue_.empty() && mayCommit && batchDue(now)) return;
     auto headAt = headDueAt(), retentionAt = retentionDueAt();
     if (headAt <= now || retentionAt <= now) return;
     auto deadline = std::min({headAt, retentionAt, now + kLongestWait});
-    if (!queue_.empty()) deadline = std::min(deadline, retryAt_);
+    if (!queue_.empty()) deadline = std::min(deadline, mayCommit ? queue_.front().queuedAt + options_.commitInterval : retryAt_);
     wake_.wait_until(lock, deadline);
   }
 }
@@ -263,6 +388,7 @@ std::vector<Pending> AuditLogImpl::takeBatch() {
   std::size_t n = std::min(queue_.size(), std::max<std::size_t>(options_.maxBatchEntries, 1));
   batch.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
+    dequeuedLocked(queue_.front());
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
@@ -282,7 +408,7 @@ void AuditLogImpl::run() {
   }
   lock.unlock();
   std::vector<Pending> none;
-  commit(none, true);
+  if (commit(none, true)) releaseWholeJournal();
 }
 
 bool AuditLogImpl::headWanted(const MerkleFrontier& next, bool finalHead) const {
@@ -325,19 +451,50 @@ bool AuditLogImpl::commit(std::vector<Pending>& batch, bool finalHead) {
   if (!healthy_.exchange(true)) spdlog::info("audit log: the store accepts entries again");
   if (head) publishHead(*head);
   for (Pending& p : batch) notify(p.done, true);
+  releaseJournal(batch);
   return true;
+}
+
+void AuditLogImpl::releaseJournal(const std::vector<Pending>& committed) {
+  if (!journal_) return;
+  std::uint64_t ticket = 0;
+  for (const Pending& p : committed) ticket = std::max(ticket, p.journalTicket);
+  if (ticket == 0) return;
+  std::vector<std::string> done;
+  {
+    std::lock_guard lock(mutex_);
+    while (!closedSegments_.empty() && closedSegments_.front().second <= ticket) {
+      done.push_back(std::move(closedSegments_.front().first));
+      closedSegments_.pop_front();
+    }
+  }
+  for (const auto& path : done) Journal::remove(path);
+}
+
+// At stop, after the last commit: everything journaled is in the log, so no segment is needed.
+void AuditLogImpl::releaseWholeJournal() {
+  if (!journal_ || journalAbandoned_) return;
+  std::lock_guard lock(mutex_);
+  if (!queue_.empty()) return;
+  for (auto& [path, ticket] : closedSegments_) Journal::remove(path);
+  closedSegments_.clear();
+  Journal::remove(journal_->segmentPath());
 }
 
 void AuditLogImpl::handleFailure(std::vector<Pending>& batch, const StoreError& error) {
   if (healthy_.exchange(false)) spdlog::error("audit log: committing {} entries failed: {}", batch.size(), error.message);
-  std::size_t dropped = 0, lost = 0;
+  std::size_t dropped = 0, lost = 0, journaled = 0;
   {
     std::lock_guard lock(mutex_);
     // Entries nobody waits for go back to the front, in order; callers who wait hear false now.
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
       if (it->done) continue;
-      if (stopping_) ++lost;
-      else queue_.push_front(std::move(*it));
+      if (stopping_) {
+        ++(it->journalTicket ? journaled : lost);
+        continue;
+      }
+      queuedBytes_ += sizeOf(it->entry);
+      queue_.push_front(std::move(*it));
     }
     dropped = dropOverflowLocked();
     retryAt_ = Clock::now() + kRetryDelay;
@@ -345,6 +502,11 @@ void AuditLogImpl::handleFailure(std::vector<Pending>& batch, const StoreError& 
   }
   if (dropped) reportDrops(dropped);
   if (lost) spdlog::error("audit log: {} entries could not be written before stop and are lost", lost);
+  if (journaled) journalAbandoned_ = true;
+  if (journaled)
+    spdlog::error("audit log: {} request entries could not be committed before stop; they stay in the journal and are "
+                  "committed at the next start",
+                  journaled);
   for (Pending& p : batch) notify(p.done, false);
 }
 
@@ -427,7 +589,13 @@ std::unique_ptr<AuditLog> openAuditLog(std::unique_ptr<Store> store, AuditLogOpt
     if (!loaded) throw std::runtime_error("audit log cannot start: " + loaded.error().message);
     signer = std::move(*loaded);
   }
-  auto log = std::make_unique<AuditLogImpl>(std::move(store), std::move(options), std::move(signer));
+  std::optional<Journal> journal;
+  if (!options.journalDirectory.empty()) {
+    auto opened = Journal::open(options.journalDirectory);
+    if (!opened) throw std::runtime_error("audit log cannot start: " + opened.error().message);
+    journal = std::move(*opened);
+  }
+  auto log = std::make_unique<AuditLogImpl>(std::move(store), std::move(options), std::move(signer), std::move(journal));
   log->recover();
   log->start();
   return log;
@@ -528,6 +696,9 @@ struct DurableWait final : DurableWaiter {
 }  // namespace
 
 asio::awaitable<bool> appendDurably(AuditLog& log, Entry entry, std::chrono::milliseconds timeout) {
+  const JournalAppend journaled = log.appendJournaled(entry);
+  if (journaled == JournalAppend::written) co_return true;
+  if (journaled == JournalAppend::failed) co_return false;
   asio::any_io_executor executor = co_await asio::this_coro::executor;
   auto initiation = [&log, timeout, executor](auto handler, Entry entry) {
     using Handler = decltype(handler);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audit/journal.h"
 #include "audit/tree_head.h"
 
 #include <filesystem>
@@ -59,6 +60,9 @@ std::unique_ptr<AuditLog> openConfiguredAuditLog(const config::Audit& settings) 
   if (!settings.signingKeyFile.empty()) options.signingKeyPem = readKeyFile(settings.signingKeyFile, "audit.signingKeyFile");
   else spdlog::warn("{}", R"({"msg":"audit.signingKeyFile is not set: tree heads are not signed"})");
   options.treeHeadsFile = settings.treeHeadsFile;
+  options.commitInterval = settings.commitInterval;
+  // sync: full keeps requests waiting for their fsynced commit; normal journals them (ADR 0012).
+  if (!settings.syncFull) options.journalDirectory = journalDirectoryFor(settings.database);
   options.retentionMaxAge = settings.retention.maxAge;
   options.retentionMaxBytes = settings.retention.maxBytes;
   try {

@@ -8,7 +8,9 @@
 #include <iomanip>
 #include <iostream>
 
+#include "audit/audit_log.h"
 #include "audit/audit_setup.h"
+#include "audit/journal.h"
 #include "audit/auditor_queries.h"
 #include "audit/k8s_event.h"
 #include "audit/request_record.h"
@@ -118,6 +120,40 @@ int runHead(audit::Store& store, std::ostream& out) {
   return 0;
 }
 
+// Commits what a gateway that was killed left in the journal, as its next start would (ADR 0012).
+int runRecover(const AuditCommandOptions& o, const std::string& configFlag, std::ostream& out, std::ostream& err) {
+  auto location = locateRecord(o.database, configFlag);
+  if (!location.error.empty()) {
+    err << "kubegate: " << location.error << "\n";
+    return 2;
+  }
+  const bool configured = location.settings && location.settings->database == location.database;
+  audit::AuditLogOptions options;
+  options.journalDirectory = audit::journalDirectoryFor(location.database);
+  std::string keyFile = o.signingKeyFile;
+  if (keyFile.empty() && location.settings) keyFile = location.settings->signingKeyFile;
+  if (configured) options.treeHeadsFile = location.settings->treeHeadsFile;
+  try {
+    if (!keyFile.empty()) options.signingKeyPem = audit::readKeyFile(keyFile, "--signing-key");
+    else err << "warning: no signing key (--signing-key or audit.signingKeyFile): the new tree head is unsigned\n";
+    auto entriesHeld = [&] {
+      auto reader = audit::openSqliteStore({.path = location.database, .readOnly = true, .syncFull = false});
+      if (!reader) throw std::runtime_error(reader.error().message);
+      return (*reader)->nextSeq().value();
+    };
+    const std::uint64_t before = entriesHeld();
+    auto store = audit::openSqliteStore({.path = location.database, .readOnly = false, .syncFull = true});
+    if (!store) throw std::runtime_error(store.error().message);
+    audit::openAuditLog(std::move(*store), std::move(options))->stop();
+    const std::uint64_t after = entriesHeld();
+    out << "recovered " << (after >= before ? after - before : 0) << " entries from the journal into the log\n";
+    return 0;
+  } catch (const std::exception& e) {
+    err << "kubegate: " << e.what() << "\n";
+    return 2;
+  }
+}
+
 }  // namespace
 
 AuditCommands addAuditCommands(CLI::App& app, AuditCommandOptions& o, std::string& configFlag) {
@@ -138,6 +174,9 @@ AuditCommands addAuditCommands(CLI::App& app, AuditCommandOptions& o, std::strin
   c.exportEvents->add_option("--format", o.format, "k8s: audit.k8s.io/v1 Event, stage ResponseComplete")->check(CLI::IsMember({"k8s"}));
   addFilterOptions(c.exportEvents, o.filter);
   c.head = audit->add_subcommand("head", "print the latest tree head (keep it somewhere safe to catch a rollback)");
+  c.recover = audit->add_subcommand(
+      "recover", "commit what a stopped gateway left in the journal (the gateway also does it when it starts)");
+  c.recover->add_option("--signing-key", o.signingKeyFile, "Ed25519 private key PEM for the tree head (default: audit.signingKeyFile)");
   auto* sessions = app.add_subcommand("sessions", "terminal and port-forward recordings");
   sessions->require_subcommand(1);
   sessions->fallthrough();
@@ -157,6 +196,7 @@ AuditCommands addAuditCommands(CLI::App& app, AuditCommandOptions& o, std::strin
 
 int runAuditCommand(const AuditCommands& which, const AuditCommandOptions& o, const std::string& configFlag,
                     std::ostream& out, std::ostream& err) {
+  if (*which.recover) return runRecover(o, configFlag, out, err);
   auto opened = openRecord(o.database, configFlag);
   if (!opened.error.empty()) {
     err << "kubegate: " << opened.error << "\n";

@@ -19,6 +19,7 @@ struct AuditCommandOptions {
   std::string database;
   std::string publicKeyFile;     // verify: the Ed25519 public key; default: derived from audit.signingKeyFile
   std::string trustedHeadsFile;  // verify: default audit.treeHeadsFile
+  std::string signingKeyFile;    // recover: the Ed25519 private key for its tree head; default audit.signingKeyFile
   std::string output = "table";  // query: table | json
   std::string format = "k8s";    // export
   audit::AuditorFilter filter;
@@ -33,6 +34,7 @@ struct AuditCommands {
   CLI::App* query = nullptr;
   CLI::App* exportEvents = nullptr;
   CLI::App* head = nullptr;
+  CLI::App* recover = nullptr;
   CLI::App* sessionsList = nullptr;
   CLI::App* sessionsShow = nullptr;
   CLI::App* sessionsReplay = nullptr;

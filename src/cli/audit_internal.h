@@ -22,7 +22,13 @@ struct OpenedRecord {
   std::string error;
 };
 
+struct RecordLocation {
+  std::string database;
+  std::optional<config::Audit> settings;  // when a config was read
+  std::string error;
+};
 // --database wins; otherwise the config's audit.database.
+RecordLocation locateRecord(const std::string& database, const std::string& configFlag);
 OpenedRecord openRecord(const std::string& database, const std::string& configFlag);
 
 // The string at a path of keys, or "" when any step is missing or not an object.

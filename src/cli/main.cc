@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   if (*policyCmds.test) return kubegate::cli::runPolicyTest(policyOptions.policyFile, policyOptions.casesFile, std::cout);
   if (*policyCmds.check) return kubegate::cli::runPolicyCheck(policyOptions.policyFile, std::cout);
   if (*checkCmd) return checkConfig(configFlag);
-  for (auto* cmd : {auditCmds.verify, auditCmds.query, auditCmds.exportEvents, auditCmds.head, auditCmds.sessionsList,
+  for (auto* cmd : {auditCmds.verify, auditCmds.query, auditCmds.exportEvents, auditCmds.head, auditCmds.recover,
+                    auditCmds.sessionsList,
                     auditCmds.sessionsShow, auditCmds.sessionsReplay}) {
     if (*cmd) return kubegate::cli::runAuditCommand(auditCmds, auditOptions, configFlag, std::cout, std::cerr);
   }

@@ -157,8 +157,8 @@ int replaySession(const AuditCommandOptions& o, audit::Store& store, std::ostrea
 
 }  // namespace
 
-OpenedRecord openRecord(const std::string& database, const std::string& configFlag) {
-  OpenedRecord r;
+RecordLocation locateRecord(const std::string& database, const std::string& configFlag) {
+  RecordLocation r;
   // The config also says which key signed the heads and where the heads file is, so verify reads
   // it even when --database names another copy of the record.
   try {
@@ -169,12 +169,18 @@ OpenedRecord openRecord(const std::string& database, const std::string& configFl
       return r;
     }
   }
-  const std::string path = database.empty() ? r.settings->database : database;
-  if (path.empty()) {
-    r.error = "the config names no audit.database";
-    return r;
-  }
-  auto store = audit::openSqliteStore({.path = path, .readOnly = true, .syncFull = false});
+  r.database = database.empty() ? r.settings->database : database;
+  if (r.database.empty()) r.error = "the config names no audit.database";
+  return r;
+}
+
+OpenedRecord openRecord(const std::string& database, const std::string& configFlag) {
+  OpenedRecord r;
+  auto location = locateRecord(database, configFlag);
+  r.settings = std::move(location.settings);
+  r.error = std::move(location.error);
+  if (!r.error.empty()) return r;
+  auto store = audit::openSqliteStore({.path = location.database, .readOnly = true, .syncFull = false});
   if (!store) {
     r.error = store.error().message;
     return r;

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -55,6 +56,24 @@ Seconds duration(const YAML::Node& node, const std::string& path, Seconds fallba
   if (!node) return fallback;
   auto parsed = parseDuration(node.as<std::string>());
   if (!parsed || parsed->count() <= 0) fail(path, "must be a positive duration such as 30s, 15m or 4h");
+  return *parsed;
+}
+
+// A short interval in milliseconds ("5ms", "0ms", "1s"): at most a second, 0 allowed.
+std::chrono::milliseconds milliseconds(const YAML::Node& node, const std::string& path,
+                                       std::chrono::milliseconds fallback) {
+  if (!node) return fallback;
+  const auto text = node.as<std::string>();
+  std::optional<std::chrono::milliseconds> parsed;
+  if (text.ends_with("ms")) {
+    long long value = -1;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 2, value);
+    if (ec == std::errc() && end == text.data() + text.size() - 2) parsed = std::chrono::milliseconds(value);
+  } else if (auto seconds = parseDuration(text)) {
+    parsed = *seconds;
+  }
+  if (!parsed || parsed->count() < 0 || *parsed > std::chrono::seconds(1))
+    fail(path, "must be a duration from 0ms to 1s, such as 5ms");
   return *parsed;
 }
 
@@ -145,7 +164,7 @@ Audit parseAudit(const YAML::Node& n) {
   Audit a;
   if (!n) return a;
   a.configured = true;
-  rejectUnknown(n, "audit", {"enabled", "database", "signingKeyFile", "treeHeadsFile", "treeHeadInterval", "sync",
+  rejectUnknown(n, "audit", {"enabled", "database", "signingKeyFile", "treeHeadsFile", "treeHeadInterval", "sync", "commitInterval",
                              "onFailure", "writeTimeout", "requestBodyLimit", "responseBodyLimit", "auditorsGroup",
                              "retention"});
   a.enabled = boolean(n["enabled"], "audit.enabled", true);
@@ -154,9 +173,10 @@ Audit parseAudit(const YAML::Node& n) {
   a.signingKeyFile = str(n["signingKeyFile"], "audit.signingKeyFile");
   a.treeHeadsFile = str(n["treeHeadsFile"], "audit.treeHeadsFile");
   a.treeHeadInterval = duration(n["treeHeadInterval"], "audit.treeHeadInterval", a.treeHeadInterval);
-  const auto sync = str(n["sync"], "audit.sync", "full");
+  const auto sync = str(n["sync"], "audit.sync", "normal");
   if (sync != "full" && sync != "normal") fail("audit.sync", "must be full (fsync every commit) or normal");
   a.syncFull = sync == "full";
+  a.commitInterval = milliseconds(n["commitInterval"], "audit.commitInterval", a.commitInterval);
   const auto onFailure = str(n["onFailure"], "audit.onFailure", "refuse");
   if (onFailure != "refuse" && onFailure != "warn") fail("audit.onFailure", "must be refuse or warn");
   a.failClosed = onFailure == "refuse";

@@ -124,7 +124,10 @@ struct Audit {
   std::string signingKeyFile;  // Ed25519 private key (PEM) that signs tree heads; empty: unsigned
   std::string treeHeadsFile;   // signed heads also appended here, for `kubegate audit verify --trusted-heads`
   Seconds treeHeadInterval{1};
-  bool syncFull = true;        // fsync every commit (power loss); false: survives a killed process only
+  // false (normal, the default): a request's entry goes to the journal before it is forwarded and
+  // survives a killed gateway; true (full): the request waits for its fsynced commit (power loss).
+  bool syncFull = false;
+  std::chrono::milliseconds commitInterval{5};  // entries nobody waits for are committed within this
   bool failClosed = true;      // refuse requests with 503 while the record cannot be written
   Seconds writeTimeout{2};     // longest a request waits for its record to be durable
   std::size_t requestBodyLimit = 64 * 1024;      // bytes of a request body kept in the record

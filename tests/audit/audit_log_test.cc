@@ -17,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ControllableStore;
+using testing::eventually;
 using testing::generateKeyPair;
 using testing::makeEntry;
 using testing::openStore;
@@ -28,15 +29,6 @@ bool appendAndWait(AuditLog& log, Entry entry) {
   auto result = done.get_future();
   log.append(std::move(entry), [&done](bool ok) { done.set_value(ok); });
   return result.wait_for(10s) == std::future_status::ready && result.get();
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds within = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
 }
 
 class AuditLogTest : public ::testing::Test {

@@ -11,11 +11,14 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "audit/store.h"
 #include "audit/tree_head.h"
@@ -41,6 +44,17 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// Polls `condition` until it holds or `within` passes; the writer thread works on its own time.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds within = std::chrono::seconds(5)) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
 
 inline Entry makeEntry(int i, std::int64_t timeMicros = 1'700'000'000'000'000) {
   Entry e;

@@ -80,14 +80,23 @@ clusters: [{name: demo, server: "https://x:1", insecureSkipTLSVerify: true, cred
   const auto cfg = parseConfig(base + R"(audit:
   database: /var/lib/kubegate/audit.db
   signingKeyFile: /etc/kubegate/audit.pem
-  sync: normal
+  sync: full
+  commitInterval: 8ms
   onFailure: warn
   retention: {maxAge: 90d, maxBytes: 1000000}
 )");
   EXPECT_TRUE(cfg.audit.configured);
   EXPECT_EQ(cfg.audit.database, "/var/lib/kubegate/audit.db");
-  EXPECT_FALSE(cfg.audit.syncFull);
+  EXPECT_TRUE(cfg.audit.syncFull);
+  EXPECT_EQ(cfg.audit.commitInterval, std::chrono::milliseconds(8));
   EXPECT_FALSE(cfg.audit.failClosed);
+  // The defaults journal requests and commit every 5 ms (ADR 0012).
+  const auto defaults = parseConfig(base + "audit: {database: x}\n").audit;
+  EXPECT_FALSE(defaults.syncFull);
+  EXPECT_EQ(defaults.commitInterval, std::chrono::milliseconds(5));
+  EXPECT_EQ(parseConfig(base + "audit: {database: x, commitInterval: 0ms}\n").audit.commitInterval.count(), 0);
+  EXPECT_THROW(parseConfig(base + "audit: {database: x, commitInterval: 2s}\n"), ConfigError);
+  EXPECT_THROW(parseConfig(base + "audit: {database: x, commitInterval: 5xs}\n"), ConfigError);
   EXPECT_EQ(cfg.audit.retention.maxAge, Seconds(90 * 86400));
   EXPECT_EQ(cfg.audit.retention.maxBytes, 1000000u);
   EXPECT_THROW(parseConfig(base + "audit: {enabled: true}\n"), ConfigError);  // no database

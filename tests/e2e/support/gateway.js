@@ -72,6 +72,10 @@ function checkRecord(gw, simIsOurs) {
   const cli = (args) => spawnSync(KUBEGATE, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   const database = path.join(gw.dir, 'audit.db');
   const heads = path.join(gw.dir, 'tree-heads.jsonl');
+  // The gateway was killed: what it had journaled and not yet committed joins the log first, as
+  // its next start would do (ADR 0012).
+  const recovered = cli(['audit', '--database', database, 'recover', '--signing-key', path.join(gw.dir, 'audit-signing.pem')]);
+  if (recovered.status !== 0) throw new Error(`audit recover failed: ${recovered.stdout}${recovered.stderr}`);
   const verified = cli(['audit', '--database', database, 'verify', '--public-key', path.join(gw.dir, 'audit-signing.pub'),
     ...(fs.existsSync(heads) ? ['--trusted-heads', heads] : [])]);
   if (verified.status !== 0) throw new Error(`the gateway's record does not verify: ${verified.stdout}${verified.stderr}`);
