@@ -278,7 +278,7 @@ void AuditLogImpl::append(Entry entry, Durable done) {
 }
 
 JournalAppend AuditLogImpl::appendJournaled(Entry& entry) {
-  if (!journal_) return JournalAppend::wait;
+  if (!journal_ || options_.requestsWaitForCommit) return JournalAppend::wait;
   const std::string record = encodeJournalRecord(entry);  // before the lock: io threads contend on it
   std::unique_lock lock(mutex_);
   // A failing store refuses new requests, as without a journal: an entry that cannot be committed

@@ -25,8 +25,11 @@ struct AuditLogOptions {
   // How long an entry nobody waits for may sit in the queue before it is committed: larger batches
   // cost less per entry. An entry a caller waits for is committed at once.
   std::chrono::milliseconds commitInterval{0};
-  // The journal's directory (journal.h); empty: no journal, so requests wait for their commit.
+  // The journal's directory (journal.h): its lock keeps other writers off the store, and what a
+  // stopped writer left in it is committed at open. Empty: none (tests, benchmarks).
   std::string journalDirectory;
+  // sync: full. Requests wait for their fsynced commit instead of being journaled.
+  bool requestsWaitForCommit = false;
   std::chrono::milliseconds treeHeadInterval{1000};  // a signed head at most this often (and at stop)
   std::string signingKeyPem;                         // Ed25519 private key (PEM); empty: heads unsigned
   std::string treeHeadsFile;                         // each signed head also appended here (JSON line); empty: none

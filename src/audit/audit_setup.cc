@@ -62,7 +62,10 @@ std::unique_ptr<AuditLog> openConfiguredAuditLog(const config::Audit& settings) 
   options.treeHeadsFile = settings.treeHeadsFile;
   options.commitInterval = settings.commitInterval;
   // sync: full keeps requests waiting for their fsynced commit; normal journals them (ADR 0012).
-  if (!settings.syncFull) options.journalDirectory = journalDirectoryFor(settings.database);
+  // Either way the journal's lock is taken and its leftovers committed: a gateway may have been
+  // killed under the other setting.
+  options.journalDirectory = journalDirectoryFor(settings.database);
+  options.requestsWaitForCommit = settings.syncFull;
   options.retentionMaxAge = settings.retention.maxAge;
   options.retentionMaxBytes = settings.retention.maxBytes;
   try {

@@ -118,6 +118,21 @@ TEST_F(JournaledLogTest, WithoutAJournalRequestsWaitForTheirCommit) {
   EXPECT_EQ(e.document, requestEntry(0).document);  // untouched, for the waiting path
 }
 
+TEST_F(JournaledLogTest, WithSyncFullRequestsWaitButLeftoversAreStillCommittedAndTheLockHeld) {
+  {
+    auto journal = Journal::open(journalDir()).value();
+    ASSERT_TRUE(journal.startSegment().has_value());
+    ASSERT_TRUE(journal.write(encodeJournalRecord(requestEntry(0))).has_value());  // killed under sync: normal
+  }
+  AuditLogOptions full = options(5ms);
+  full.requestsWaitForCommit = true;
+  auto log = openAuditLog(openStore(dbPath()), full);
+  EXPECT_EQ(committed(), 1u);
+  Entry e = requestEntry(1);
+  EXPECT_EQ(log->appendJournaled(e), JournalAppend::wait);
+  EXPECT_FALSE(Journal::open(journalDir()).has_value());
+}
+
 TEST_F(JournaledLogTest, AJournaledEntryIsCommittedWithinTheIntervalAndTheJournalEmptiesAtStop) {
   auto log = openAuditLog(openStore(dbPath()), options(20ms));
   for (int i = 0; i < 5; ++i) {
