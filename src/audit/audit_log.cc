@@ -224,37 +224,24 @@ void AuditLogImpl::recover() {
 // in journal order, and the segments removed. Then a fresh segment is started for new entries.
 void AuditLogImpl::recoverJournal() {
   auto fail = [](const std::string& why) { throw std::runtime_error("audit log cannot start: " + why); };
-  auto segments = journal_->segments();
-  if (!segments) fail(segments.error().message);
-  std::vector<Pending> missing;
-  for (const auto& path : *segments) {
-    auto contents = readJournalSegment(path);
-    if (!contents) fail(contents.error().message);
-    if (!contents->damage.empty())
-      spdlog::warn("audit log: the journal segment {} ends early: {}; a record not written whole belongs to a request "
-                   "that was not forwarded",
-                   path, contents->damage);
-    for (Entry& entry : contents->entries) {
-      auto known = store_->entriesOfRequest(entry.index.requestId);
-      if (!known) fail(known.error().message);
-      bool recorded = !entry.index.requestId.empty() &&
-                      std::any_of(known->begin(), known->end(), [&](const StoredEntry& s) {
-                        return s.entry.kind == entry.kind && s.entry.timeMicros == entry.timeMicros &&
-                               s.entry.document == entry.document;
-                      });
-      if (recorded) continue;
+  auto leftovers = journalLeftovers(*store_, options_.journalDirectory);
+  if (!leftovers) fail(leftovers.error().message);
+  for (const auto& damage : leftovers->damage)
+    spdlog::warn("audit log: a journal segment ends early ({}); a record not written whole belongs to a request that "
+                 "was not forwarded",
+                 damage);
+  if (!leftovers->missing.empty()) {
+    std::vector<Pending> missing;
+    for (Entry& entry : leftovers->missing) {
       Pending pending;
       pending.entry = std::move(entry);
       missing.push_back(std::move(pending));
     }
-  }
-  if (!missing.empty()) {
-    std::size_t count = missing.size();
     if (!commit(missing, false)) fail("the entries left in the journal could not be committed");
     spdlog::info("audit log: committed {} request entries the journal held from a gateway that stopped before it could",
-                 count);
+                 missing.size());
   }
-  for (const auto& path : *segments) Journal::remove(path);
+  for (const auto& path : leftovers->segments) Journal::remove(path);
   if (auto started = journal_->startSegment(); !started) fail(started.error().message);
 }
 

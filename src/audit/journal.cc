@@ -167,6 +167,43 @@ StoreResult<JournalSegmentContents> readJournalSegment(const std::string& path) 
   return out;
 }
 
+StoreResult<std::vector<std::string>> journalSegments(const std::string& directory) {
+  std::vector<std::pair<std::uint64_t, std::string>> found;
+  std::error_code ec;
+  if (!std::filesystem::exists(directory, ec)) return std::vector<std::string>();
+  for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto n = segmentNumber(it->path().filename())) found.emplace_back(n, it->path().string());
+  }
+  if (ec) return StoreError{"cannot list the audit journal " + directory + ": " + ec.message()};
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> paths;
+  for (auto& [n, path] : found) paths.push_back(std::move(path));
+  return paths;
+}
+
+StoreResult<JournalLeftovers> journalLeftovers(Store& store, const std::string& directory) {
+  JournalLeftovers out;
+  auto segments = journalSegments(directory);
+  if (!segments) return segments.error();
+  for (const auto& path : *segments) {
+    auto contents = readJournalSegment(path);
+    if (!contents) return contents.error();
+    if (!contents->damage.empty()) out.damage.push_back(path + ": " + contents->damage);
+    for (Entry& entry : contents->entries) {
+      auto known = store.entriesOfRequest(entry.index.requestId);
+      if (!known) return known.error();
+      bool recorded = !entry.index.requestId.empty() &&
+                      std::any_of(known->begin(), known->end(), [&](const StoredEntry& s) {
+                        return s.entry.kind == entry.kind && s.entry.timeMicros == entry.timeMicros &&
+                               s.entry.document == entry.document;
+                      });
+      if (!recorded) out.missing.push_back(std::move(entry));
+    }
+  }
+  out.segments = std::move(*segments);
+  return out;
+}
+
 StoreResult<Journal> Journal::open(const std::string& directory) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
@@ -222,18 +259,7 @@ void Journal::closeAll() {
   segmentFd_ = lockFd_ = -1;
 }
 
-StoreResult<std::vector<std::string>> Journal::segments() const {
-  std::vector<std::pair<std::uint64_t, std::string>> found;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(directory_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto n = segmentNumber(it->path().filename())) found.emplace_back(n, it->path().string());
-  }
-  if (ec) return StoreError{"cannot list the audit journal " + directory_ + ": " + ec.message()};
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> paths;
-  for (auto& [n, path] : found) paths.push_back(std::move(path));
-  return paths;
-}
+StoreResult<std::vector<std::string>> Journal::segments() const { return journalSegments(directory_); }
 
 StoreResult<std::string> Journal::startSegment() {
   const std::string path =

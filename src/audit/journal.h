@@ -32,6 +32,19 @@ struct JournalSegmentContents {
 // written, so its request was never forwarded. Fails only when the file cannot be read at all.
 StoreResult<JournalSegmentContents> readJournalSegment(const std::string& path);
 
+// The segments in a journal directory, oldest first; none when the directory does not exist.
+StoreResult<std::vector<std::string>> journalSegments(const std::string& directory);
+
+// What a journal holds that the store lacks: the records of requests forwarded by a gateway that
+// stopped before committing them. A record is in the store already when its request has an entry
+// of the same kind, time and document.
+struct JournalLeftovers {
+  std::vector<std::string> segments;  // every segment read
+  std::vector<Entry> missing;         // in journal order
+  std::vector<std::string> damage;    // "<segment>: <why it ends early>"
+};
+StoreResult<JournalLeftovers> journalLeftovers(Store& store, const std::string& directory);
+
 class Journal {
  public:
   // Creates the directory if needed and takes its lock; fails when another process holds it.

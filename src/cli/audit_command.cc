@@ -65,8 +65,23 @@ void printJson(const std::vector<audit::RecordedRequest>& requests, std::ostream
   for (const auto& r : requests) out << audit::recordedRequestJson(r) << "\n";
 }
 
-int runVerify(const AuditCommandOptions& o, const config::Audit* settings, audit::Store& store, std::ostream& out,
-              std::ostream& err) {
+// The log verifies only what it holds: entries still in the journal are named, so an auditor
+// reading a stopped gateway's files knows to run `audit recover` first.
+void warnAboutJournal(audit::Store& store, const std::string& database, std::ostream& err) {
+  const auto directory = audit::journalDirectoryFor(database);
+  auto leftovers = audit::journalLeftovers(store, directory);
+  if (!leftovers) {
+    err << "warning: the journal " << directory << " could not be read: " << leftovers.error().message << "\n";
+    return;
+  }
+  if (leftovers->missing.empty()) return;
+  err << "warning: " << leftovers->missing.size() << " request entries are in the journal " << directory
+      << " and not yet in the log (a running gateway commits them within audit.commitInterval; after a gateway "
+         "stopped, `kubegate audit recover` adds them)\n";
+}
+
+int runVerify(const AuditCommandOptions& o, const config::Audit* settings, audit::Store& store,
+              const std::string& database, std::ostream& out, std::ostream& err) {
   audit::VerifyOptions verify;
   try {
     if (!o.publicKeyFile.empty()) {
@@ -97,6 +112,7 @@ int runVerify(const AuditCommandOptions& o, const config::Audit* settings, audit
   }
   const auto report = audit::verifyLog(store, verify);
   for (const auto& w : report.warnings) err << "warning: " << w << "\n";
+  warnAboutJournal(store, database, err);
   if (!report.ok) {
     out << "FAILED: " << report.problem << "\n";
     return 1;
@@ -204,7 +220,7 @@ int runAuditCommand(const AuditCommands& which, const AuditCommandOptions& o, co
   }
   auto& store = *opened.store;
   const config::Audit* settings = opened.settings ? &*opened.settings : nullptr;
-  if (*which.verify) return runVerify(o, settings, store, out, err);
+  if (*which.verify) return runVerify(o, settings, store, opened.database, out, err);
   if (*which.head) return runHead(store, out);
   if (*which.sessionsList || *which.sessionsShow || *which.sessionsReplay) return runSessionsCommand(which, o, store, out, err);
   audit::QueryFilter filter;

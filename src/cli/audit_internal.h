@@ -18,6 +18,7 @@ namespace kubegate::cli {
 
 struct OpenedRecord {
   std::unique_ptr<audit::Store> store;
+  std::string database;                   // the file opened
   std::optional<config::Audit> settings;  // when opened through a config
   std::string error;
 };

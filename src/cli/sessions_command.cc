@@ -186,6 +186,7 @@ OpenedRecord openRecord(const std::string& database, const std::string& configFl
     return r;
   }
   r.store = std::move(*store);
+  r.database = std::move(location.database);
   return r;
 }
 

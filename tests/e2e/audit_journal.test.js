@@ -81,6 +81,11 @@ test('a request forwarded before kill -9 and only journaled is committed once by
     const segments = fs.readdirSync(path.join(dir, 'audit.db.journal')).filter((f) => f.startsWith('segment-'));
     assert.ok(segments.length >= 1, 'the journal holds the requests');
 
+    // verify checks what the log holds, and says what waits in the journal.
+    const early = await cli(['audit', '--database', path.join(dir, 'audit.db'), 'verify']);
+    assert.equal(early.code, 0, early.stdout + early.stderr);
+    assert.match(early.stderr, /warning: [1-9]\d* request entries are in the journal .* `kubegate audit recover` adds them/);
+
     const recovered = await cli(['audit', '--database', path.join(dir, 'audit.db'), 'recover',
       '--signing-key', path.join(dir, 'signing.pem')]);
     assert.equal(recovered.code, 0, recovered.stderr);
@@ -97,6 +102,7 @@ test('a request forwarded before kill -9 and only journaled is committed once by
     for (const uri of uris) assert.equal(recorded.filter((u) => u === uri).length, 1, `${uri} once after the restart`);
     const verified = await cli(['audit', '--database', path.join(dir, 'audit.db'), 'verify']);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.doesNotMatch(verified.stderr, /in the journal/);
   } finally {
     await gw.stop();
     fs.rmSync(dir, { recursive: true, force: true });
