@@ -212,5 +212,36 @@ TEST_F(JournaledLogTest, SegmentsAreClosedAsTheyFillAndRemovedOnceCommitted) {
   EXPECT_EQ(segmentFiles(journalDir()), 0u);
 }
 
+TEST_F(JournaledLogTest, ConcurrentRequestsAreAllCommittedInEachThreadsOrderAcrossSegments) {
+  auto log = openAuditLog(openStore(dbPath()), options(5ms));
+  constexpr int kThreads = 4, kPerThread = 150;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Entry e = requestEntry(t * kPerThread + i);
+        e.index.requestId = "t" + std::to_string(t) + "-" + std::to_string(i);
+        e.attachment.assign(8 * 1024, static_cast<char>('a' + t));  // 4.8 MiB in all: segments roll over
+        ASSERT_EQ(log->appendJournaled(e), JournalAppend::written);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(eventually([&] { return committed() == kThreads * kPerThread; }));
+  ASSERT_TRUE(eventually([&] { return segmentFiles(journalDir()) == 1; }));
+  log->stop();
+  EXPECT_EQ(segmentFiles(journalDir()), 0u);
+  std::vector<int> next(kThreads, 0);
+  for (const auto& stored : openStore(dbPath(), true)->readEntries(0, 10'000).value()) {
+    const std::string& id = stored.entry.index.requestId;
+    const int t = id[1] - '0';
+    EXPECT_EQ(id, "t" + std::to_string(t) + "-" + std::to_string(next[t])) << "out of order at seq " << stored.seq;
+    ++next[t];
+  }
+  EXPECT_EQ(next, std::vector<int>(kThreads, kPerThread));
+  auto report = verifyLog(*openStore(dbPath(), true), {});
+  EXPECT_TRUE(report.ok) << report.problem;
+}
+
 }  // namespace
 }  // namespace kubegate::audit
