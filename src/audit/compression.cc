@@ -2,17 +2,27 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace kubegate::audit {
 
 namespace {
+
+// Attachments written since ADR 0012's measurements are raw deflate behind this byte; older ones
+// are zlib streams, whose first byte always has 8 (deflate) in its low nibble, so 0 cannot start
+// one. Raw deflate skips zlib's adler32, which BM_AuditDataPath put at 8% of the record's CPU; the
+// leaf hash already covers every byte.
+constexpr char kRawDeflate = '\0';
 
 // One deflate state per thread, reset between attachments: compress2 allocates and clears the
 // window and hash tables for every call, which made a 20 KB PodList cost 48 us instead of 16 us.
 class Deflater {
  public:
   Deflater() {
-    // Level 1: the writer thread compresses on the commit path; speed matters more than the last percent.
-    ready_ = deflateInit(&stream_, 1) == Z_OK;
+    // Level 1: the writer thread compresses on the commit path; speed matters more than the last
+    // percent. Window bits negative: raw deflate, no zlib header or checksum.
+    ready_ = deflateInit2(&stream_, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
   }
   ~Deflater() {
     if (ready_) deflateEnd(&stream_);
@@ -22,20 +32,46 @@ class Deflater {
 
   bool deflateAll(std::string_view raw, std::string& out) {
     if (!ready_ || deflateReset(&stream_) != Z_OK) return false;
-    out.resize(deflateBound(&stream_, static_cast<uLong>(raw.size())));
+    // Into a reused buffer, then copied at its real size: sizing the result to deflateBound would
+    // zero-fill more than the whole input for every attachment.
+    scratch_.resize(std::max<std::size_t>(scratch_.size(), deflateBound(&stream_, static_cast<uLong>(raw.size()))));
     stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
     stream_.avail_in = static_cast<uInt>(raw.size());
-    stream_.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream_.avail_out = static_cast<uInt>(out.size());
+    stream_.next_out = scratch_.data();
+    stream_.avail_out = static_cast<uInt>(scratch_.size());
     if (::deflate(&stream_, Z_FINISH) != Z_STREAM_END) return false;
-    out.resize(stream_.total_out);
+    out.reserve(1 + stream_.total_out);
+    out.push_back(kRawDeflate);
+    out.append(reinterpret_cast<const char*>(scratch_.data()), stream_.total_out);
+    if (scratch_.size() > kKeptScratchBytes) {
+      scratch_.clear();
+      scratch_.shrink_to_fit();  // one large body does not pin its buffer for good
+    }
     return true;
   }
 
  private:
+  static constexpr std::size_t kKeptScratchBytes = 1u << 20;
   z_stream stream_{};
   bool ready_ = false;
+  std::vector<unsigned char> scratch_;
 };
+
+// Inflates into `out` (sized expectedSize + 1, so data longer than the size column is caught);
+// windowBits -15 for raw deflate, 15 for a zlib stream.
+bool inflateInto(std::string_view compressed, int windowBits, std::string& out, std::size_t& length) {
+  z_stream stream{};
+  if (inflateInit2(&stream, windowBits) != Z_OK) return false;
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  int rc = inflate(&stream, Z_FINISH);
+  length = stream.total_out;
+  bool whole = rc == Z_STREAM_END && stream.avail_in == 0;
+  inflateEnd(&stream);
+  return whole;
+}
 
 }  // namespace
 
@@ -51,10 +87,10 @@ StoreResult<std::string> inflateBytes(std::string_view compressed, std::size_t e
   if (expectedSize > kMaxAttachmentBytes) return StoreError{"stored attachment size exceeds the limit"};
   // One extra byte detects data longer than the size column says.
   std::string out(expectedSize + 1, '\0');
-  uLongf length = static_cast<uLongf>(out.size());
-  int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &length, reinterpret_cast<const Bytef*>(compressed.data()),
-                      static_cast<uLong>(compressed.size()));
-  if ((rc != Z_OK && rc != Z_BUF_ERROR) || length != expectedSize || (rc == Z_BUF_ERROR && length == out.size()))
+  std::size_t length = 0;
+  const bool raw = !compressed.empty() && compressed.front() == kRawDeflate;
+  if (raw) compressed.remove_prefix(1);
+  if (!inflateInto(compressed, raw ? -15 : 15, out, length) || length != expectedSize)
     return StoreError{"stored attachment is corrupt"};
   out.resize(length);
   return StoreResult<std::string>(boost::system::in_place_value, std::move(out));

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "audit/compression.h"
 #include "audit/merkle.h"
@@ -89,6 +90,24 @@ TEST(SqliteCompressionTest, InflateRefusesSizesThatDisagreeWithTheData) {
   EXPECT_FALSE(inflateBytes(*compressed, 1001));
   EXPECT_FALSE(inflateBytes(*compressed, kMaxAttachmentBytes + 1));
   EXPECT_FALSE(inflateBytes("garbage", 10));
+  EXPECT_FALSE(inflateBytes(*compressed + "trailing", 1000));
+}
+
+TEST(SqliteCompressionTest, NewAttachmentsAreRawDeflateAndOlderZlibOnesStillRead) {
+  std::string raw;
+  for (int i = 0; i < 500; ++i) raw += R"({"name":"pod-)" + std::to_string(i) + R"(","phase":"Running"},)";
+  auto written = deflateBytes(raw).value();
+  EXPECT_EQ(written.front(), '\0');  // the raw-deflate marker, which no zlib stream starts with
+  EXPECT_EQ(inflateBytes(written, raw.size()).value(), raw);
+  // What gateways before ADR 0012's measurements stored: a zlib stream.
+  std::string zlibStream(compressBound(raw.size()), '\0');
+  uLongf length = zlibStream.size();
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(zlibStream.data()), &length,
+                      reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 1),
+            Z_OK);
+  zlibStream.resize(length);
+  EXPECT_EQ(inflateBytes(zlibStream, raw.size()).value(), raw);
+  EXPECT_FALSE(inflateBytes(zlibStream, raw.size() - 1));
 }
 
 TEST_F(SqliteStoreTest, QueryFiltersCombineAndIdentityMatchesUsernameOrSubject) {
