@@ -406,7 +406,9 @@ async function databaseText() {
     let attachment = '';
     if (row.attachment) {
       const raw = Buffer.from(row.attachment, 'hex');
-      try { attachment = zlib.inflateSync(raw).toString('latin1'); } catch { attachment = raw.toString('latin1'); }
+      // Raw deflate behind a zero byte (since ADR 0012's measurements), or a zlib stream (before).
+      const inflate = () => (raw[0] === 0 ? zlib.inflateRawSync(raw.subarray(1)) : zlib.inflateSync(raw));
+      try { attachment = inflate().toString('latin1'); } catch { attachment = raw.toString('latin1'); }
     }
     return { seq: row.seq, text: `${row.document}\n${attachment}` };
   });
