@@ -20,7 +20,7 @@
 #include <optional>
 #include <set>
 
-#include "aws/assume_role_vector.h"
+#include "aws/assume_role_params.h"
 #include "aws/eks_token.h"
 #include "aws/sts_requests.h"
 #include "http/base64.h"
@@ -278,7 +278,7 @@ TEST(BotocoreParity, AssumeRoleRequestMatches) {
       caller.accessKeyId = "AKIDEXAMPLE";
       caller.secretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
       caller.sessionToken = sessionToken;
-      const auto ours = buildAssumeRoleRequest(noteSectionTwoParams(), caller, endpoint, kApril28);
+      const auto ours = buildAssumeRoleRequest(everyAssumeRoleParameter(), caller, endpoint, kApril28);
       ASSERT_TRUE(ours) << ours.error().message;
 
       const auto theirs = runBotocore(clean, "assume-role",
@@ -288,7 +288,7 @@ TEST(BotocoreParity, AssumeRoleRequestMatches) {
                                                           {"session_token", sessionToken},
                                                           {"region", endpoint.region},
                                                           {"endpoint_url", "https://" + endpoint.host},
-                                                          {"params", botocoreArguments(noteSectionTwoParams())}});
+                                                          {"params", botocoreArguments(everyAssumeRoleParameter())}});
       ASSERT_FALSE(theirs.empty());
       EXPECT_EQ(textOr(theirs, "url", ""), "https://" + ours->host + ours->path);
       EXPECT_EQ(ours->body, textOr(theirs, "body", "<none>"));

@@ -19,8 +19,8 @@ Credentials caller(std::string token = {}) {
 
 AssumeRoleParams minimal() {
   AssumeRoleParams params;
-  params.roleArn = "arn:aws:iam::123456789012:role/eks-gw-agent";
-  params.roleSessionName = "agent-7f3a";
+  params.roleArn = "arn:aws:iam::111122223333:role/kubegate-fixture-agent";
+  params.roleSessionName = "kg-fixture-1";
   return params;
 }
 
@@ -51,8 +51,8 @@ TEST(AssumeRoleRequest, IsASignedFormPostWithHeadersInSendingOrder) {
   EXPECT_NE(request->headers[4].second.find("SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, "),
             std::string::npos);
   EXPECT_EQ(request->body,
-            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Feks-gw-agent"
-            "&RoleSessionName=agent-7f3a&DurationSeconds=900");
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fkubegate-fixture-agent"
+            "&RoleSessionName=kg-fixture-1&DurationSeconds=900");
 }
 
 TEST(AssumeRoleRequest, LongTermKeysSendNoSecurityToken) {
