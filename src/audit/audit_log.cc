@@ -226,10 +226,12 @@ void AuditLogImpl::recoverJournal() {
   auto fail = [](const std::string& why) { throw std::runtime_error("audit log cannot start: " + why); };
   auto leftovers = journalLeftovers(*store_, options_.journalDirectory);
   if (!leftovers) fail(leftovers.error().message);
-  for (const auto& damage : leftovers->damage)
-    spdlog::warn("audit log: a journal segment ends early ({}); a record not written whole belongs to a request that "
-                 "was not forwarded",
-                 damage);
+  // A cut-short tail is what a crash mid-write leaves; its request was never forwarded. A segment
+  // that ends early is kept aside, not deleted, in case it was damaged rather than cut.
+  for (const auto& [segment, why] : leftovers->damaged)
+    spdlog::warn("audit log: the journal segment {} ends early ({}); a record not written whole belongs to a request "
+                 "that was not forwarded; the segment is kept as {}",
+                 segment, why, Journal::keepAside(segment));
   if (!leftovers->missing.empty()) {
     std::vector<Pending> missing;
     for (Entry& entry : leftovers->missing) {
@@ -241,7 +243,11 @@ void AuditLogImpl::recoverJournal() {
     spdlog::info("audit log: committed {} request entries the journal held from a gateway that stopped before it could",
                  missing.size());
   }
-  for (const auto& path : leftovers->segments) Journal::remove(path);
+  for (const auto& path : leftovers->segments) {
+    const bool damaged = std::any_of(leftovers->damaged.begin(), leftovers->damaged.end(),
+                                     [&](const auto& d) { return d.first == path; });
+    if (!damaged) Journal::remove(path);
+  }
   if (auto started = journal_->startSegment(); !started) fail(started.error().message);
 }
 

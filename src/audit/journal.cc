@@ -189,7 +189,7 @@ StoreResult<JournalLeftovers> journalLeftovers(Store& store, const std::string& 
   for (const auto& path : *segments) {
     auto contents = readJournalSegment(path);
     if (!contents) return contents.error();
-    if (!contents->damage.empty()) out.damage.push_back(path + ": " + contents->damage);
+    if (!contents->damage.empty()) out.damaged.emplace_back(path, contents->damage);
     for (Entry& entry : contents->entries) {
       auto known = store.entriesOfRequest(entry.index.requestId);
       if (!known) return known.error();
@@ -296,6 +296,14 @@ StoreResult<void> Journal::write(std::string_view record) {
 
 void Journal::remove(const std::string& segmentPath) {
   if (!segmentPath.empty()) ::unlink(segmentPath.c_str());
+}
+
+std::string Journal::keepAside(const std::string& segmentPath) {
+  const std::filesystem::path from(segmentPath);
+  const auto to = from.parent_path() / ("damaged-" + from.filename().string());
+  std::error_code ec;
+  std::filesystem::rename(from, to, ec);
+  return ec ? segmentPath : to.string();
 }
 
 }  // namespace kubegate::audit

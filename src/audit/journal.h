@@ -41,7 +41,7 @@ StoreResult<std::vector<std::string>> journalSegments(const std::string& directo
 struct JournalLeftovers {
   std::vector<std::string> segments;  // every segment read
   std::vector<Entry> missing;         // in journal order
-  std::vector<std::string> damage;    // "<segment>: <why it ends early>"
+  std::vector<std::pair<std::string, std::string>> damaged;  // (segment, why it ends early)
 };
 StoreResult<JournalLeftovers> journalLeftovers(Store& store, const std::string& directory);
 
@@ -67,6 +67,9 @@ class Journal {
   bool needsNewSegment() const { return segmentFd_ < 0 || broken_; }
   const std::string& segmentPath() const { return segmentPath_; }
   static void remove(const std::string& segmentPath);
+  // Renames a segment that ends early to `damaged-<name>` beside it, out of every later reading, so
+  // what it holds stays for an operator to inspect; returns the new path (the old one on failure).
+  static std::string keepAside(const std::string& segmentPath);
 
  private:
   Journal(std::string directory, int lockFd) : directory_(std::move(directory)), lockFd_(lockFd) {}

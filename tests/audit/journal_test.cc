@@ -182,6 +182,19 @@ TEST_F(JournaledLogTest, WhatAStoppedGatewayLeftInTheJournalIsCommittedOnceAtThe
   EXPECT_TRUE(report.ok) << report.problem;
 }
 
+TEST_F(JournaledLogTest, ASegmentThatEndsEarlyGivesUpItsWholeRecordsAndIsKeptAside) {
+  const auto path = writeSegment({requestEntry(0), requestEntry(1)});
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 3);  // a write cut short
+  auto log = openAuditLog(openStore(dbPath()), options(5ms));
+  EXPECT_EQ(committed(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  const auto aside = std::filesystem::path(path).parent_path() / ("damaged-" + std::filesystem::path(path).filename().string());
+  EXPECT_TRUE(std::filesystem::exists(aside));
+  log.reset();
+  EXPECT_TRUE(std::filesystem::exists(aside));  // not a segment: no later reading takes it again
+  EXPECT_EQ(openAuditLog(openStore(dbPath()), options(5ms))->latestHead().size, 1u);
+}
+
 TEST_F(JournaledLogTest, ASecondWriterOnTheSameDatabaseIsRefused) {
   auto log = openAuditLog(openStore(dbPath()), options(5ms));
   EXPECT_THROW(
