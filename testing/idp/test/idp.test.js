@@ -44,9 +44,10 @@ async function fetchJwks(idp) {
 }
 
 // Verifies like a resource server would: the published JWKS, exact iss, aud, typ at+jwt.
-async function verify(idp, token, { jwks, audience = 'kubegate', algorithms = ['RS256'] } = {}) {
+// `at` checks the time claims as of that moment (a Date) instead of now.
+async function verify(idp, token, { jwks, audience = 'kubegate', algorithms = ['RS256'], at } = {}) {
   const set = jose.createLocalJWKSet(jwks || await fetchJwks(idp));
-  return jose.jwtVerify(token, set, { issuer: idp.issuer, audience, typ: 'at+jwt', algorithms });
+  return jose.jwtVerify(token, set, { issuer: idp.issuer, audience, typ: 'at+jwt', algorithms, currentDate: at });
 }
 
 function maxAge(headers) {
@@ -303,7 +304,10 @@ test('the command prints one ready line, serves, rotates on SIGUSR1 and exits on
   assert.equal(res.status, 200, res.body);
   const token = JSON.parse(res.body).access_token;
   const remote = { issuer: ready.issuer, jwksUri: ready.jwksUri, caFile: ready.caFile };
-  const { payload, protectedHeader } = await verify(remote, token, { algorithms: ['ES256'] });
+  // Checked as of its issue time: with a one-second lifetime, a slow machine can pass exp before
+  // the JWKS fetch returns. Its expiry is checked against the real clock below.
+  const issuedAt = new Date(jose.decodeJwt(token).iat * 1000);
+  const { payload, protectedHeader } = await verify(remote, token, { algorithms: ['ES256'], at: issuedAt });
   assert.equal(protectedHeader.kid, ready.kid);
   assert.equal(payload.exp - payload.iat, 1);
   await sleepUntil(() => Date.now() / 1000 > payload.exp, 5000, 'the token to expire');
