@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "audit/compression.h"
 #include "audit/journal.h"
 #include "audit/merkle.h"
 #include "audit/tree_head.h"
@@ -431,17 +432,20 @@ bool AuditLogImpl::commit(std::vector<Pending>& batch, bool finalHead) {
   MerkleFrontier next = frontier_;
   std::vector<StoredEntry> stored;
   stored.reserve(batch.size());
+  StoreResult<void> result;
   for (Pending& p : batch) {
-    StoredEntry s{next.size(), std::move(p.entry), {}};
-    s.leafHash = entryLeafHash(s.seq, s.entry);
+    StoredEntry s;
+    s.seq = next.size();
+    s.entry = std::move(p.entry);
+    if (result) result = sealEntry(s);
     next.append(s.leafHash);
     stored.push_back(std::move(s));
   }
   std::optional<TreeHead> head;
-  if (headWanted(next, finalHead)) head = makeHead(next);
+  if (result && headWanted(next, finalHead)) head = makeHead(next);
   if (stored.empty() && !head) return true;
 
-  auto result = store_->appendBatch(stored, head ? &*head : nullptr);
+  if (result) result = store_->appendBatch(stored, head ? &*head : nullptr);
   if (!result) {
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].entry = std::move(stored[i].entry);
     handleFailure(batch, result.error());

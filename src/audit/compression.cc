@@ -5,15 +5,17 @@
 #include <algorithm>
 #include <vector>
 
+#include "audit/merkle.h"
+
 namespace kubegate::audit {
 
 namespace {
 
-// Attachments written since ADR 0012's measurements are raw deflate behind this byte; older ones
-// are zlib streams, whose first byte always has 8 (deflate) in its low nibble, so 0 cannot start
-// one. Raw deflate skips zlib's adler32, which BM_AuditDataPath put at 8% of the record's CPU; the
-// leaf hash already covers every byte.
+// Raw deflate skips zlib's adler32, which BM_AuditDataPath put at 8% of the record's CPU; the leaf
+// hash already covers every byte. Zlib streams, the oldest format, have 8 (deflate) in the low
+// nibble of their first byte, so neither marker can start one.
 constexpr char kRawDeflate = '\0';
+constexpr char kSealedDeflate = '\1';
 
 // One deflate state per thread, reset between attachments: compress2 allocates and clears the
 // window and hash tables for every call, which made a 20 KB PodList cost 48 us instead of 16 us.
@@ -30,7 +32,7 @@ class Deflater {
   Deflater(const Deflater&) = delete;
   Deflater& operator=(const Deflater&) = delete;
 
-  bool deflateAll(std::string_view raw, std::string& out) {
+  bool deflateAll(std::string_view raw, char marker, std::string& out) {
     if (!ready_ || deflateReset(&stream_) != Z_OK) return false;
     // Into a reused buffer, then copied at its real size: sizing the result to deflateBound would
     // zero-fill more than the whole input for every attachment.
@@ -41,7 +43,7 @@ class Deflater {
     stream_.avail_out = static_cast<uInt>(scratch_.size());
     if (::deflate(&stream_, Z_FINISH) != Z_STREAM_END) return false;
     out.reserve(1 + stream_.total_out);
-    out.push_back(kRawDeflate);
+    out.push_back(marker);
     out.append(reinterpret_cast<const char*>(scratch_.data()), stream_.total_out);
     if (scratch_.size() > kKeptScratchBytes) {
       scratch_.clear();
@@ -75,12 +77,26 @@ bool inflateInto(std::string_view compressed, int windowBits, std::string& out, 
 
 }  // namespace
 
-StoreResult<std::string> deflateBytes(std::string_view raw) {
+StoreResult<std::string> sealAttachment(std::string_view raw) {
   if (raw.size() > kMaxAttachmentBytes) return StoreError{"attachment exceeds the size limit"};
   thread_local Deflater deflater;
   std::string out;
-  if (!deflater.deflateAll(raw, out)) return StoreError{"zlib compression failed"};
+  if (!deflater.deflateAll(raw, kSealedDeflate, out)) return StoreError{"zlib compression failed"};
   return StoreResult<std::string>(boost::system::in_place_value, std::move(out));
+}
+
+bool isSealedAttachment(std::string_view stored) { return !stored.empty() && stored.front() == kSealedDeflate; }
+
+StoreResult<void> sealEntry(StoredEntry& stored) {
+  stored.storedAttachment.clear();
+  stored.attachmentSize = stored.entry.attachment.size();
+  if (!stored.entry.attachment.empty()) {
+    auto sealed = sealAttachment(stored.entry.attachment);
+    if (!sealed) return sealed.error();
+    stored.storedAttachment = std::move(*sealed);
+  }
+  stored.leafHash = entryLeafHash(stored);
+  return {};
 }
 
 StoreResult<std::string> inflateBytes(std::string_view compressed, std::size_t expectedSize) {
@@ -88,7 +104,7 @@ StoreResult<std::string> inflateBytes(std::string_view compressed, std::size_t e
   // One extra byte detects data longer than the size column says.
   std::string out(expectedSize + 1, '\0');
   std::size_t length = 0;
-  const bool raw = !compressed.empty() && compressed.front() == kRawDeflate;
+  const bool raw = !compressed.empty() && (compressed.front() == kRawDeflate || compressed.front() == kSealedDeflate);
   if (raw) compressed.remove_prefix(1);
   if (!inflateInto(compressed, raw ? -15 : 15, out, length) || length != expectedSize)
     return StoreError{"stored attachment is corrupt"};

@@ -13,8 +13,17 @@ namespace kubegate::audit {
 // column cannot make a reader allocate without bound.
 inline constexpr std::size_t kMaxAttachmentBytes = 64u << 20;
 
-StoreResult<std::string> deflateBytes(std::string_view raw);
-// Fails unless `compressed` inflates to exactly `expectedSize` bytes (at most kMaxAttachmentBytes).
-StoreResult<std::string> inflateBytes(std::string_view compressed, std::size_t expectedSize);
+// A stored attachment's first byte says what it is:
+//   0x01  sealed: raw deflate, and the entry's leaf hash covers these stored bytes (leaf format 2)
+//   0x00  raw deflate, leaf over the raw bytes (gateways of 2026-11-29/30, before sealing)
+//   else  a zlib stream, leaf over the raw bytes (the first gateways)
+StoreResult<std::string> sealAttachment(std::string_view raw);
+bool isSealedAttachment(std::string_view stored);
+// Fails unless `stored` inflates to exactly `expectedSize` bytes (at most kMaxAttachmentBytes).
+StoreResult<std::string> inflateBytes(std::string_view stored, std::size_t expectedSize);
+
+// What the writer does to each entry before the store sees it: seals the attachment and computes
+// the leaf hash over the result. The store keeps storedAttachment as it is.
+StoreResult<void> sealEntry(StoredEntry& stored);
 
 }  // namespace kubegate::audit

@@ -52,6 +52,10 @@ struct StoredEntry {
   std::uint64_t seq = 0;  // 0-based position in the log, gap-free
   Entry entry;
   Digest leafHash{};      // as stored; the verifier recomputes it
+  // The attachment as the store keeps it (compression.h), empty when there is none; what a sealed
+  // one inflates to is entry.attachment, and attachmentSize is its stored length column.
+  std::string storedAttachment;
+  std::uint64_t attachmentSize = 0;
 };
 
 // A signed statement that the log's first `size` entries hash to `root` (RFC 6962 Merkle tree hash).

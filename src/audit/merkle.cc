@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <memory>
 
+#include "audit/compression.h"
+
 namespace kubegate::audit {
 namespace {
 
@@ -61,12 +63,15 @@ Digest hashChildren(const Digest& left, const Digest& right) {
 
 Digest emptyTreeRoot() { return sha256({}); }
 
-std::string leafInput(std::uint64_t seq, const Entry& entry) {
+namespace {
+
+// Everything but the attachment's part, shared by both formats.
+std::string leafInputBeforeAttachment(std::uint64_t seq, const Entry& entry) {
   const EntryIndex& ix = entry.index;
   std::string out;
   out.reserve(8 + 1 + 8 + 40 + ix.requestId.size() + ix.sessionId.size() + ix.username.size() + ix.subject.size() +
               ix.cluster.size() + ix.namespace_.size() + ix.resource.size() + ix.verb.size() + ix.decision.size() +
-              ix.approvalId.size() + 4 + 64);
+              ix.approvalId.size() + 4 + 32 + 41);
   putBigEndian(out, seq, 8);
   out.push_back(static_cast<char>(entry.kind));
   putBigEndian(out, static_cast<std::uint64_t>(entry.timeMicros), 8);
@@ -76,11 +81,33 @@ std::string leafInput(std::uint64_t seq, const Entry& entry) {
   }
   putBigEndian(out, static_cast<std::uint32_t>(ix.status), 4);
   out += asChars(sha256(entry.document));
+  return out;
+}
+
+// Format 2 ends one byte longer than format 1 could at the same fields, so no entry's bytes read
+// as the other format: an attacker cannot swap a sealed attachment for a raw one of equal hash.
+constexpr char kLeafFormat2 = '\x02';
+
+}  // namespace
+
+std::string leafInput(std::uint64_t seq, const Entry& entry) {
+  std::string out = leafInputBeforeAttachment(seq, entry);
   out += asChars(sha256(entry.attachment));
   return out;
 }
 
 Digest entryLeafHash(std::uint64_t seq, const Entry& entry) { return hashLeaf(leafInput(seq, entry)); }
+
+std::string leafInput(const StoredEntry& stored) {
+  if (!isSealedAttachment(stored.storedAttachment)) return leafInput(stored.seq, stored.entry);
+  std::string out = leafInputBeforeAttachment(stored.seq, stored.entry);
+  out += asChars(sha256(stored.storedAttachment));
+  putBigEndian(out, stored.attachmentSize, 8);
+  out.push_back(kLeafFormat2);
+  return out;
+}
+
+Digest entryLeafHash(const StoredEntry& stored) { return hashLeaf(leafInput(stored)); }
 
 std::string toHex(std::span<const unsigned char> bytes) {
   static constexpr char digits[] = "0123456789abcdef";

@@ -19,9 +19,16 @@ Digest hashLeaf(std::string_view leafInput);                 // SHA-256(0x00 || 
 Digest hashChildren(const Digest& left, const Digest& right);  // SHA-256(0x01 || left || right)
 Digest emptyTreeRoot();                                       // SHA-256("")
 
-// The canonical bytes of an entry at position `seq` (the format is fixed: see docs/audit.md).
+// The canonical bytes of an entry at position `seq` (the formats are fixed: see docs/audit.md).
+// Format 1 covers SHA-256 of the raw attachment: entries without one, and entries stored before
+// attachments were sealed.
 std::string leafInput(std::uint64_t seq, const Entry& entry);
 Digest entryLeafHash(std::uint64_t seq, const Entry& entry);
+// The format the stored entry calls for: format 2 when its attachment is sealed (compression.h),
+// covering SHA-256 of the stored bytes and the raw length instead, so the writer hashes the
+// compressed attachment, a seventh of a JSON body, rather than the body (ADR 0013).
+std::string leafInput(const StoredEntry& stored);
+Digest entryLeafHash(const StoredEntry& stored);
 
 std::string toHex(std::span<const unsigned char> bytes);
 std::optional<Digest> digestFromHex(std::string_view hex);

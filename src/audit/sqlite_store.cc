@@ -131,10 +131,10 @@ StoredEntry readEntryRow(sqlite3_stmt* stmt) {
   ix.status = sqlite3_column_int(stmt, 13);
   e.document = columnText(stmt, 14);
   if (sqlite3_column_type(stmt, 15) != SQLITE_NULL) {
-    std::string compressed = columnBlob(stmt, 15);
-    auto size = static_cast<std::size_t>(sqlite3_column_int64(stmt, 16));
-    auto raw = inflateBytes(compressed, size);
-    e.attachment = raw ? std::move(*raw) : "\x00corrupt attachment:" + compressed;
+    out.storedAttachment = columnBlob(stmt, 15);
+    out.attachmentSize = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 16));
+    auto raw = inflateBytes(out.storedAttachment, out.attachmentSize);
+    e.attachment = raw ? std::move(*raw) : "\x00corrupt attachment:" + out.storedAttachment;
   }
   out.leafHash = columnDigest(stmt, 17);
   return out;
@@ -180,10 +180,9 @@ class SqliteStore final : public Store {
   StoreResult<void> run(const std::string& sql);
   StoreResult<std::vector<StoredEntry>> collectEntries(StatementUse& use);
   StoreResult<std::optional<std::int64_t>> singleInteger(const std::string& sql, std::optional<std::int64_t> param);
-  StoreResult<void> insertEntry(const StoredEntry& stored, const std::string* compressed);
+  StoreResult<void> insertEntry(const StoredEntry& stored);
   StoreResult<void> insertHead(const TreeHead& head);
-  StoreResult<void> writeBatch(std::span<const StoredEntry> entries, const std::vector<std::string>& compressed,
-                               const TreeHead* head);
+  StoreResult<void> writeBatch(std::span<const StoredEntry> entries, const TreeHead* head);
   StoreResult<void> writePrune(const PruneCheckpoint& checkpoint);
   template <class F>
   StoreResult<void> inTransaction(F&& body);
@@ -281,7 +280,7 @@ StoreResult<void> SqliteStore::initialize(const SqliteOptions& options) {
   return {};
 }
 
-StoreResult<void> SqliteStore::insertEntry(const StoredEntry& stored, const std::string* compressed) {
+StoreResult<void> SqliteStore::insertEntry(const StoredEntry& stored) {
   // Looked up once: the statement map's key is a std::string, built and hashed on every lookup.
   if (!insertEntryStatement_) {
     auto stmt = statement("INSERT INTO entries(" KUBEGATE_ENTRY_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -299,9 +298,9 @@ StoreResult<void> SqliteStore::insertEntry(const StoredEntry& stored, const std:
   for (int i = 0; i < 10; ++i) use.bind(4 + i, *fields[i]);
   use.bind(14, static_cast<std::int64_t>(ix.status));
   use.bind(15, e.document);
-  if (compressed) use.bindBlob(16, *compressed);
+  if (!stored.storedAttachment.empty()) use.bindBlob(16, stored.storedAttachment);
   else use.bindNull(16);
-  use.bind(17, static_cast<std::int64_t>(e.attachment.size()));
+  use.bind(17, static_cast<std::int64_t>(stored.attachmentSize));
   use.bindBlob(18, asChars(stored.leafHash));
   if (sqlite3_step(use.get()) != SQLITE_DONE) return failure("appending entry " + std::to_string(stored.seq));
   return {};
@@ -320,27 +319,22 @@ StoreResult<void> SqliteStore::insertHead(const TreeHead& head) {
   return {};
 }
 
-StoreResult<void> SqliteStore::writeBatch(std::span<const StoredEntry> entries,
-                                          const std::vector<std::string>& compressed, const TreeHead* head) {
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const std::string* blob = entries[i].entry.attachment.empty() ? nullptr : &compressed[i];
-    if (auto r = insertEntry(entries[i], blob); !r) return r;
+StoreResult<void> SqliteStore::writeBatch(std::span<const StoredEntry> entries, const TreeHead* head) {
+  for (const StoredEntry& stored : entries) {
+    if (auto r = insertEntry(stored); !r) return r;
   }
   if (head) return insertHead(*head);
   return {};
 }
 
 StoreResult<void> SqliteStore::appendBatch(std::span<const StoredEntry> entries, const TreeHead* head) {
-  // Compress before taking the database's write lock, so readers and the lock wait less.
-  std::vector<std::string> compressed(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (entries[i].entry.attachment.empty()) continue;
-    auto blob = deflateBytes(entries[i].entry.attachment);
-    if (!blob) return blob.error();
-    compressed[i] = std::move(*blob);
+  for (const StoredEntry& stored : entries) {
+    // An attachment the writer did not seal would be lost: refuse the batch rather than store it.
+    if (stored.storedAttachment.empty() != stored.entry.attachment.empty())
+      return StoreError{"entry " + std::to_string(stored.seq) + " has an attachment that was not sealed"};
   }
   std::lock_guard lock(mutex_);
-  return inTransaction([&] { return writeBatch(entries, compressed, head); });
+  return inTransaction([&] { return writeBatch(entries, head); });
 }
 
 StoreResult<std::optional<std::int64_t>> SqliteStore::singleInteger(const std::string& sql,

@@ -127,7 +127,10 @@ std::optional<std::uint64_t> LogVerifier::reorderedFrom(const StoredEntry& store
   auto neighbours = store_.readEntries(from, 2 * kReorderWindow + 1);
   if (!neighbours) return std::nullopt;
   for (const StoredEntry& n : *neighbours) {
-    if (n.seq != stored.seq && entryLeafHash(n.seq, stored.entry) == n.leafHash) return n.seq;
+    if (n.seq == stored.seq) continue;
+    StoredEntry moved = stored;
+    moved.seq = n.seq;
+    if (entryLeafHash(moved) == n.leafHash) return n.seq;
   }
   return std::nullopt;
 }
@@ -135,7 +138,7 @@ std::optional<std::uint64_t> LogVerifier::reorderedFrom(const StoredEntry& store
 bool LogVerifier::checkEntry(const StoredEntry& stored) {
   std::uint64_t expected = frontier_.size();
   if (stored.seq != expected) return fail(expected, "entry " + std::to_string(expected) + " is missing (removed)");
-  if (entryLeafHash(stored.seq, stored.entry) != stored.leafHash) {
+  if (entryLeafHash(stored) != stored.leafHash) {
     std::string problem = "entry " + std::to_string(stored.seq) + " was changed";
     if (auto other = reorderedFrom(stored))
       problem += ": it holds the content of entry " + std::to_string(*other) + " (entries were reordered)";

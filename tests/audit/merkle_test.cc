@@ -6,6 +6,8 @@
 #include <functional>
 #include <random>
 
+#include "audit/compression.h"
+
 namespace kubegate::audit {
 namespace {
 
@@ -92,6 +94,28 @@ TEST(MerkleTest, LeafHashFollowsTheDocumentedEncoding) {
   expected += std::string(d.begin(), d.end()) + std::string(a.begin(), a.end());
   EXPECT_EQ(leafInput(7, e), expected);
   EXPECT_EQ(entryLeafHash(7, e), sha256(std::string(1, '\0') + expected));
+}
+
+TEST(MerkleTest, SealedAttachmentsFollowLeafFormat2) {
+  StoredEntry stored;
+  stored.seq = 7;
+  stored.entry.kind = EntryKind::response;
+  stored.entry.document = "{}";
+  stored.entry.attachment = std::string(4000, 'p');
+  ASSERT_TRUE(sealEntry(stored));
+  ASSERT_TRUE(isSealedAttachment(stored.storedAttachment));
+  // Format 1's bytes up to the attachment, then SHA-256 of the stored bytes, the raw length and 0x02.
+  std::string format1 = leafInput(7, stored.entry);
+  std::string expected = format1.substr(0, format1.size() - 32);
+  auto s = sha256(stored.storedAttachment);
+  expected += std::string(s.begin(), s.end()) + unhex("0000000000000fa0") + std::string(1, '\x02');
+  EXPECT_EQ(leafInput(stored), expected);
+  EXPECT_EQ(stored.leafHash, sha256(std::string(1, '\0') + expected));
+  // Entries without an attachment keep format 1.
+  StoredEntry bare;
+  bare.entry.document = "{}";
+  ASSERT_TRUE(sealEntry(bare));
+  EXPECT_EQ(leafInput(bare), leafInput(0, bare.entry));
 }
 
 TEST(MerkleTest, EveryFieldAndThePositionChangeTheLeafHash) {

@@ -100,7 +100,9 @@ TEST(KubernetesAuditEvent, ARefusalIsAForbidWithTheRuleAndNoObjects) {
   f.decision = &decision;
   f.body = keepBody(R"({"kind":"Pod","spec":{"containers":[{"name":"c"}]}})", 1024, &info);
   f.refusal = RequestFacts::Refusal{403, "Forbidden", "forbidden by policy"};
-  StoredEntry stored{7, requestEntry(f), {}};
+  StoredEntry stored;
+  stored.seq = 7;
+  stored.entry = requestEntry(f);
   const auto event = json::parse(kubernetesAuditEvent({stored, std::nullopt})).as_object();
   EXPECT_EQ(event.at("kind").as_string(), "Event");
   EXPECT_EQ(event.at("stage").as_string(), "ResponseComplete");
@@ -126,7 +128,9 @@ TEST(KubernetesAuditEvent, UnauthenticatedCallersAreAnonymous) {
   f.cluster = "prod";
   f.authenticationFailure = "token has expired";
   f.refusal = RequestFacts::Refusal{401, "Unauthorized", "Unauthorized"};
-  StoredEntry stored{1, requestEntry(f), {}};
+  StoredEntry stored;
+  stored.seq = 1;
+  stored.entry = requestEntry(f);
   const auto event = json::parse(kubernetesAuditEvent({stored, std::nullopt})).as_object();
   EXPECT_EQ(event.at("user").at("username").as_string(), "system:anonymous");
   EXPECT_EQ(event.at("verb").as_string(), "get");

@@ -16,8 +16,10 @@ using testing::ScratchDir;
 std::vector<StoredEntry> storedEntries(int from, int count) {
   std::vector<StoredEntry> out;
   for (int i = from; i < from + count; ++i) {
-    StoredEntry s{static_cast<std::uint64_t>(i), makeEntry(i), {}};
-    s.leafHash = entryLeafHash(s.seq, s.entry);
+    StoredEntry s;
+    s.seq = static_cast<std::uint64_t>(i);
+    s.entry = makeEntry(i);
+    EXPECT_TRUE(sealEntry(s));
     out.push_back(std::move(s));
   }
   return out;
@@ -52,7 +54,7 @@ TEST_F(SqliteStoreTest, EntriesReadBackAsWritten) {
     EXPECT_EQ(got.seq, expected[i].seq);
     EXPECT_EQ(got.leafHash, expected[i].leafHash);
     // The leaf hash recomputed from what was read back covers every field.
-    EXPECT_EQ(entryLeafHash(got.seq, got.entry), expected[i].leafHash);
+    EXPECT_EQ(entryLeafHash(got), expected[i].leafHash);
     EXPECT_EQ(got.entry.attachment, expected[i].entry.attachment);
   }
   EXPECT_EQ(store->nextSeq().value(), 20u);
@@ -81,9 +83,19 @@ TEST_F(SqliteStoreTest, AttachmentsAreStoredCompressedAndEmptyOnesAsNull) {
   sqlite3_close(db);
 }
 
+TEST_F(SqliteStoreTest, RefusesABatchWithAnAttachmentThatWasNotSealed) {
+  auto batch = storedEntries(20, 1);
+  ASSERT_FALSE(batch[0].entry.attachment.empty());
+  batch[0].storedAttachment.clear();
+  auto appended = store->appendBatch(batch, nullptr);
+  ASSERT_FALSE(appended);
+  EXPECT_NE(appended.error().message.find("not sealed"), std::string::npos) << appended.error().message;
+  EXPECT_EQ(store->nextSeq().value(), 20u);
+}
+
 TEST(SqliteCompressionTest, InflateRefusesSizesThatDisagreeWithTheData) {
   std::string raw(1000, 'a');
-  auto compressed = deflateBytes(raw);
+  auto compressed = sealAttachment(raw);
   ASSERT_TRUE(compressed);
   EXPECT_TRUE(inflateBytes(*compressed, 1000));
   EXPECT_FALSE(inflateBytes(*compressed, 999));
@@ -93,12 +105,18 @@ TEST(SqliteCompressionTest, InflateRefusesSizesThatDisagreeWithTheData) {
   EXPECT_FALSE(inflateBytes(*compressed + "trailing", 1000));
 }
 
-TEST(SqliteCompressionTest, NewAttachmentsAreRawDeflateAndOlderZlibOnesStillRead) {
+TEST(SqliteCompressionTest, NewAttachmentsAreSealedAndOlderFormatsStillRead) {
   std::string raw;
   for (int i = 0; i < 500; ++i) raw += R"({"name":"pod-)" + std::to_string(i) + R"(","phase":"Running"},)";
-  auto written = deflateBytes(raw).value();
-  EXPECT_EQ(written.front(), '\0');  // the raw-deflate marker, which no zlib stream starts with
+  auto written = sealAttachment(raw).value();
+  EXPECT_EQ(written.front(), '\1');  // the sealed marker, which no zlib stream starts with
+  EXPECT_TRUE(isSealedAttachment(written));
   EXPECT_EQ(inflateBytes(written, raw.size()).value(), raw);
+  // What gateways of ADR 0012 stored: the same raw deflate behind a zero byte.
+  std::string rawDeflate = written;
+  rawDeflate.front() = '\0';
+  EXPECT_FALSE(isSealedAttachment(rawDeflate));
+  EXPECT_EQ(inflateBytes(rawDeflate, raw.size()).value(), raw);
   // What gateways before ADR 0012's measurements stored: a zlib stream.
   std::string zlibStream(compressBound(raw.size()), '\0');
   uLongf length = zlibStream.size();
@@ -203,8 +221,11 @@ TEST_F(SqliteStoreTest, StoredBytesGrowWithEntries) {
   ASSERT_TRUE(before);
   std::vector<StoredEntry> big;
   for (int i = 20; i < 220; ++i) {
-    StoredEntry s{static_cast<std::uint64_t>(i), makeEntry(i), {}};
+    StoredEntry s;
+    s.seq = static_cast<std::uint64_t>(i);
+    s.entry = makeEntry(i);
     s.entry.document = std::string(2000, 'd') + std::to_string(i);
+    ASSERT_TRUE(sealEntry(s));
     big.push_back(std::move(s));
   }
   ASSERT_TRUE(store->appendBatch(big, nullptr));
@@ -294,7 +315,7 @@ TEST_F(SqliteStoreTest, VersionOneDatabasesAreReadAsTheyAreAndMigratedByTheGatew
   EXPECT_EQ(scalar(path, partialIndexes), "6");
   EXPECT_EQ(seqsOf(store->query(aliceRequests).value()), (std::vector<std::uint64_t>{3, 9, 15}));
   // The entries are untouched: their leaf hashes still recompute, and the log continues.
-  for (const auto& e : store->readEntries(0, 100).value()) EXPECT_EQ(entryLeafHash(e.seq, e.entry), e.leafHash);
+  for (const auto& e : store->readEntries(0, 100).value()) EXPECT_EQ(entryLeafHash(e), e.leafHash);
   ASSERT_TRUE(store->appendBatch(storedEntries(20, 3), nullptr));
   EXPECT_EQ(store->nextSeq().value(), 23u);
 }

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "audit/audit_log.h"
+#include "audit/compression.h"
 #include "audit/merkle.h"
 #include "audit_test_support.h"
 
@@ -189,4 +190,78 @@ TEST_F(VerifyTest, PrunedLogVerifiesFromItsCheckpointAndCatchesAGapAtTheStart) {
 }
 
 }  // namespace
+// A database kept across the upgrade to sealed attachments (ADR 0013) holds leaves of both formats.
+class LeafFormatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // Entries 0-2 as gateways before sealing stored them: raw deflate behind a zero byte, leaf
+    // format 1 over the raw attachment.
+    std::vector<StoredEntry> older;
+    MerkleFrontier frontier;
+    for (int i = 0; i < 3; ++i) {
+      StoredEntry s;
+      s.seq = static_cast<std::uint64_t>(i);
+      s.entry = withBody(i);
+      s.storedAttachment = sealAttachment(s.entry.attachment).value();
+      s.storedAttachment.front() = '\0';
+      s.attachmentSize = s.entry.attachment.size();
+      s.leafHash = entryLeafHash(s.seq, s.entry);
+      frontier.append(s.leafHash);
+      older.push_back(std::move(s));
+    }
+    ASSERT_TRUE(openStore(db())->appendBatch(older, nullptr));
+    // Entries 3-5 by today's writer, which continues the same tree.
+    auto log = openAuditLog(openStore(db()), {});
+    for (int i = 3; i < 6; ++i) {
+      std::promise<bool> done;
+      log->append(withBody(i), [&](bool ok) { done.set_value(ok); });
+      ASSERT_TRUE(done.get_future().get());
+    }
+    log->stop();
+  }
+
+  static Entry withBody(int i) {
+    Entry e = uniformEntry(i);
+    e.kind = EntryKind::response;
+    for (int pod = 0; pod < 50; ++pod) e.attachment += R"({"name":"pod-)" + std::to_string(pod) + R"("},)";
+    return e;
+  }
+
+  VerifyReport verify() { return verifyLog(*openStore(db(), true), {}); }
+  std::string db() const { return dir.file("audit.db"); }
+  ScratchDir dir;
+};
+
+TEST_F(LeafFormatsTest, BothFormatsVerifyAndReadBack) {
+  auto report = verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entriesChecked, 6u);
+  for (const auto& e : openStore(db(), true)->readEntries(0, 10).value()) {
+    EXPECT_EQ(isSealedAttachment(e.storedAttachment), e.seq >= 3) << e.seq;
+    EXPECT_EQ(e.entry.attachment, withBody(static_cast<int>(e.seq)).attachment) << e.seq;
+  }
+}
+
+TEST_F(LeafFormatsTest, AChangedSealedAttachmentOrItsSizeNamesTheEntry) {
+  rawSql(db(), "UPDATE entries SET attachment_size = attachment_size - 1 WHERE seq = 4");
+  expectProblem(verify(), 4, "entry 4 was changed");
+  rawSql(db(), "UPDATE entries SET attachment_size = attachment_size + 1 WHERE seq = 4");
+  ASSERT_TRUE(verify().ok);
+  rawSql(db(), "UPDATE entries SET attachment = CAST(zeroblob(length(attachment)) AS BLOB) WHERE seq = 5");
+  expectProblem(verify(), 5, "entry 5 was changed");
+}
+
+TEST_F(LeafFormatsTest, AnOlderEntryCannotPassItsSealedBytesOffAsItsBody) {
+  // Rewriting entry 4 in format 1 with its stored bytes as the raw body keeps the attachment digest
+  // the same; format 2's extra fields make the leaf differ all the same.
+  auto stored = openStore(db(), true)->readEntries(4, 1).value().at(0);
+  std::string sealedBytes = stored.storedAttachment;
+  std::string asOlder = sealAttachment(sealedBytes).value();
+  asOlder.front() = '\0';
+  rawSql(db(), "UPDATE entries SET attachment = ?1, attachment_size = " + std::to_string(sealedBytes.size()) +
+                   " WHERE seq = 4",
+         {asOlder});
+  expectProblem(verify(), 4, "entry 4 was changed");
+}
+
 }  // namespace kubegate::audit

@@ -406,8 +406,8 @@ async function databaseText() {
     let attachment = '';
     if (row.attachment) {
       const raw = Buffer.from(row.attachment, 'hex');
-      // Raw deflate behind a zero byte (since ADR 0012's measurements), or a zlib stream (before).
-      const inflate = () => (raw[0] === 0 ? zlib.inflateRawSync(raw.subarray(1)) : zlib.inflateSync(raw));
+      // Raw deflate behind a marker byte, 1 (sealed, ADR 0013) or 0 (ADR 0012), or a zlib stream (before).
+      const inflate = () => (raw[0] <= 1 ? zlib.inflateRawSync(raw.subarray(1)) : zlib.inflateSync(raw));
       try { attachment = inflate().toString('latin1'); } catch { attachment = raw.toString('latin1'); }
     }
     return { seq: row.seq, text: `${row.document}\n${attachment}` };
