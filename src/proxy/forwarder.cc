@@ -266,6 +266,10 @@ asio::awaitable<ForwardOutcome> relayResponse(TlsStream& downstream, UpstreamCon
   if (scope.responseBodyLimit > 0) {
     out.keep().contentType = std::string(head[http::field::content_type]);
     out.keep().contentEncoding = std::string(head[http::field::content_encoding]);
+    // Kept whole in one allocation when the length is known, instead of regrown (and copied) as
+    // the pieces arrive; masking changes the length only a little either way.
+    if (parser.content_length())
+      out.keep().body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*parser.content_length(), scope.responseBodyLimit)));
   }
   const bool bodyless = in.message.method() == http::verb::head || head.result_int() == 204 || head.result_int() == 304;
   std::unique_ptr<ResponseMasker> masker;
