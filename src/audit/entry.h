@@ -43,7 +43,7 @@ struct Entry {
   std::int64_t timeMicros = 0;  // UTC, microseconds since the epoch
   EntryIndex index;
   std::string document;    // a JSON object
-  std::string attachment;  // raw bytes (a body, asciicast lines); the store compresses them
+  std::string attachment;  // raw bytes (a body, asciicast lines); the writer seals (compresses) them
 };
 
 using Digest = std::array<unsigned char, 32>;  // SHA-256
