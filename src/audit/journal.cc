@@ -168,18 +168,35 @@ StoreResult<JournalSegmentContents> readJournalSegment(const std::string& path) 
   return out;
 }
 
-StoreResult<std::vector<std::string>> journalSegments(const std::string& directory) {
+namespace {
+
+// The files of a journal directory whose names, after `prefix`, are segment names; oldest first.
+StoreResult<std::vector<std::string>> segmentsNamed(const std::string& directory, std::string_view prefix) {
   std::vector<std::pair<std::uint64_t, std::string>> found;
   std::error_code ec;
   if (!std::filesystem::exists(directory, ec)) return std::vector<std::string>();
   for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto n = segmentNumber(it->path().filename())) found.emplace_back(n, it->path().string());
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    if (auto n = segmentNumber(name.substr(prefix.size()))) found.emplace_back(n, it->path().string());
   }
   if (ec) return StoreError{"cannot list the audit journal " + directory + ": " + ec.message()};
   std::sort(found.begin(), found.end());
   std::vector<std::string> paths;
   for (auto& [n, path] : found) paths.push_back(std::move(path));
   return paths;
+}
+
+constexpr std::string_view kDamagedPrefix = "damaged-";
+
+}  // namespace
+
+StoreResult<std::vector<std::string>> journalSegments(const std::string& directory) {
+  return segmentsNamed(directory, "");
+}
+
+StoreResult<std::vector<std::string>> damagedJournalSegments(const std::string& directory) {
+  return segmentsNamed(directory, kDamagedPrefix);
 }
 
 StoreResult<JournalLeftovers> journalLeftovers(Store& store, const std::string& directory) {
@@ -300,7 +317,7 @@ void Journal::remove(const std::string& segmentPath) {
 
 std::string Journal::keepAside(const std::string& segmentPath) {
   const std::filesystem::path from(segmentPath);
-  const auto to = from.parent_path() / ("damaged-" + from.filename().string());
+  const auto to = from.parent_path() / (std::string(kDamagedPrefix) + from.filename().string());
   std::error_code ec;
   std::filesystem::rename(from, to, ec);
   return ec ? segmentPath : to.string();

@@ -34,6 +34,8 @@ StoreResult<JournalSegmentContents> readJournalSegment(const std::string& path);
 
 // The segments in a journal directory, oldest first; none when the directory does not exist.
 StoreResult<std::vector<std::string>> journalSegments(const std::string& directory);
+// The segments that ended early and were kept aside (Journal::keepAside), oldest first.
+StoreResult<std::vector<std::string>> damagedJournalSegments(const std::string& directory);
 
 // What a journal holds that the store lacks: the records of requests forwarded by a gateway that
 // stopped before committing them. A record is in the store already when its request has an entry

@@ -66,7 +66,8 @@ void printJson(const std::vector<audit::RecordedRequest>& requests, std::ostream
 }
 
 // The log verifies only what it holds: entries still in the journal are named, so an auditor
-// reading a stopped gateway's files knows to run `audit recover` first.
+// reading a stopped gateway's files knows to run `audit recover` first; so are segments that ended
+// early, which hold a record cut short (its request was not forwarded) and are worth keeping.
 void warnAboutJournal(audit::Store& store, const std::string& database, std::ostream& err) {
   const auto directory = audit::journalDirectoryFor(database);
   auto leftovers = audit::journalLeftovers(store, directory);
@@ -74,10 +75,23 @@ void warnAboutJournal(audit::Store& store, const std::string& database, std::ost
     err << "warning: the journal " << directory << " could not be read: " << leftovers.error().message << "\n";
     return;
   }
-  if (leftovers->missing.empty()) return;
-  err << "warning: " << leftovers->missing.size() << " request entries are in the journal " << directory
-      << " and not yet in the log (a running gateway commits them within audit.commitInterval; after a gateway "
-         "stopped, `kubegate audit recover` adds them)\n";
+  if (!leftovers->missing.empty()) {
+    err << "warning: " << leftovers->missing.size() << " request entries are in the journal " << directory
+        << " and not yet in the log (a running gateway commits them within audit.commitInterval; after a gateway "
+           "stopped, `kubegate audit recover` adds them)\n";
+  }
+  for (const auto& [segment, why] : leftovers->damaged) {
+    err << "warning: the journal segment " << segment << " ends early (" << why
+        << "): the record cut short there was never written whole, so its request was not forwarded; `kubegate "
+           "audit recover` commits the records before it and keeps the segment aside\n";
+  }
+  auto aside = audit::damagedJournalSegments(directory);
+  if (aside && !aside->empty()) {
+    err << "warning: " << aside->size() << " journal segment(s) that ended early are kept aside in " << directory
+        << " (" << aside->front() << (aside->size() > 1 ? ", ..." : "")
+        << "); their whole records are in the log, the record cut short in each was not forwarded; keep them with "
+           "the log as evidence\n";
+  }
 }
 
 int runVerify(const AuditCommandOptions& o, const config::Audit* settings, audit::Store& store,

@@ -190,6 +190,8 @@ TEST_F(JournaledLogTest, ASegmentThatEndsEarlyGivesUpItsWholeRecordsAndIsKeptAsi
   EXPECT_FALSE(std::filesystem::exists(path));
   const auto aside = std::filesystem::path(path).parent_path() / ("damaged-" + std::filesystem::path(path).filename().string());
   EXPECT_TRUE(std::filesystem::exists(aside));
+  EXPECT_EQ(damagedJournalSegments(journalDir()).value(), std::vector<std::string>{aside.string()});
+  for (const auto& segment : journalSegments(journalDir()).value()) EXPECT_NE(segment, aside.string());
   log.reset();
   EXPECT_TRUE(std::filesystem::exists(aside));  // not a segment: no later reading takes it again
   EXPECT_EQ(openAuditLog(openStore(dbPath()), options(5ms))->latestHead().size, 1u);

@@ -109,6 +109,43 @@ test('a request forwarded before kill -9 and only journaled is committed once by
   }
 });
 
+test('a journal segment cut short is named by `audit verify`, and kept aside by `audit recover`', async () => {
+  const dir = auditDir();
+  const gw = await startGateway({ audit: auditSection(dir, '1s') });
+  const db = path.join(dir, 'audit.db');
+  try {
+    const cert = gw.pki.client(AGENT.user, AGENT.groups);
+    const uris = [0, 1, 2].map((i) => `/clusters/demo/api/v1/namespaces/default/configmaps/torn-${i}`);
+    for (const uri of uris) assert.equal((await get(gw, uri, cert)).status, 404);
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    // A write the machine did not finish (a power cut): the last record loses its last bytes.
+    const journal = path.join(dir, 'audit.db.journal');
+    const newest = fs.readdirSync(journal).filter((f) => f.startsWith('segment-')).sort().pop();
+    const segment = path.join(journal, newest);
+    fs.truncateSync(segment, fs.statSync(segment).size - 3);
+
+    const before = await cli(['audit', '--database', db, 'verify']);
+    assert.equal(before.code, 0, before.stdout + before.stderr);
+    assert.match(before.stderr, new RegExp(`the journal segment \\S*${newest} ends early .*was not forwarded`));
+    assert.match(before.stderr, /warning: 2 request entries are in the journal/);
+
+    const recovered = await cli(['audit', '--database', db, 'recover', '--signing-key', path.join(dir, 'signing.pem')]);
+    assert.equal(recovered.code, 0, recovered.stderr);
+    const recorded = await recordedUris(dir);
+    assert.deepEqual(uris.filter((u) => recorded.includes(u)), uris.slice(0, 2), 'the whole records are committed');
+    assert.ok(fs.existsSync(path.join(journal, `damaged-${newest}`)), 'the cut segment is kept, renamed');
+
+    const after = await cli(['audit', '--database', db, 'verify']);
+    assert.equal(after.code, 0, after.stdout + after.stderr);
+    assert.match(after.stderr, /warning: 1 journal segment\(s\) that ended early are kept aside .*damaged-segment-/);
+    assert.doesNotMatch(after.stderr, /request entries are in the journal/);
+  } finally {
+    await gw.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('one writer per database: a second gateway and `audit recover` are refused while one runs', async () => {
   const dir = auditDir();
   const gw = await startGateway({ audit: auditSection(dir, '5ms') });
