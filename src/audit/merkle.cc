@@ -84,8 +84,9 @@ std::string leafInputBeforeAttachment(std::uint64_t seq, const Entry& entry) {
   return out;
 }
 
-// Format 2 ends one byte longer than format 1 could at the same fields, so no entry's bytes read
-// as the other format: an attacker cannot swap a sealed attachment for a raw one of equal hash.
+// Everything before the attachment's part has a fixed width or a length prefix, so the bytes parse
+// one way only, and format 2 carries nine bytes after the digest where format 1 ends: no leaf input
+// reads as the other format, so a sealed attachment cannot be passed off as a raw one of equal hash.
 constexpr char kLeafFormat2 = '\x02';
 
 }  // namespace
