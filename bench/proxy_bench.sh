@@ -20,7 +20,8 @@
 #   3. equal load: RATE_ROUNDS x RATE_DURATION s per leg, open loop at the same fixed rate for every
 #      leg (RATE, default half the slowest leg's saturation throughput), for latency at equal load;
 #   4. (WRK_CHECK=1) wrk on direct and nginx-proxy, WRK_DURATION s each, after every saturation round.
-# Prints medians over rounds as markdown tables, with each proxy's CPU time per request.
+# Prints medians over rounds as markdown tables, with each proxy's CPU time per request, and how
+# much of the recorded kubegate's went to its audit writer thread.
 #
 # Environment (defaults in brackets): ROUNDS [5] DURATION [10] WARMUP [3] CONNECTIONS [32]
 #   LOADGEN_THREADS [1] RATE [auto] RATE_ROUNDS [2] RATE_DURATION [5] KUBEGATE_WORKERS [2]
@@ -290,6 +291,13 @@ cpu_ticks() {  # user+system ticks of the given pids
   done
   echo "$total"
 }
+task_ticks() {  # user+system ticks of one thread, /proc/PID/task/TID; 0 without one
+  local s f
+  [ -n "$1" ] && s=$(cat "$1"/stat 2>/dev/null) || { echo 0; return; }
+  s=${s##*) }
+  read -r -a f <<<"$s"
+  echo $((f[11] + f[12]))
+}
 busy_ticks() {  # all CPUs' non-idle ticks since boot
   local user nice system irq softirq steal
   read -r _ user nice system _ _ irq softirq steal _ </proc/stat
@@ -300,23 +308,32 @@ UP_PROCS=$(procs_of "$UP_PID")
 # Our processes idle during another leg's run: not foreign load.
 OTHER_PROCS="$KG_PID $KU_PID $(procs_of "$PX_PID")"
 HZ=$(getconf CLK_TCK)
+# The recorded gateway's audit writer thread (named by the gateway): its share of the proxy's CPU is
+# what recording costs off the request path, reported beside the total.
+WRITER_TASK=$(grep -lx audit-writer /proc/"$KG_PID"/task/*/comm 2>/dev/null | head -1 || true)
+WRITER_TASK=${WRITER_TASK%/comm}
 
 # run_load PHASE ROUND LEG SECONDS [RATE]: one loadgen run; appends a JSON line to results.jsonl.
 run_load() {
-  local phase=$1 round=$2 leg=$3 secs=$4 rate=${5:-0} out="raw/$1-$2-$3" p0 u0 p1 u1 o0 o1 b0 b1
+  local phase=$1 round=$2 leg=$3 secs=$4 rate=${5:-0} out="raw/$1-$2-$3" p0 u0 p1 u1 o0 o1 b0 b1 w0 w1 writer=
+  [ "$leg" = kubegate ] && writer=$WRITER_TASK
   local args=(--url "${URL[$leg]}" --connections "$CONNECTIONS" --threads "$LOADGEN_THREADS"
               --duration "$secs" --ca "${CACERT[$leg]}" --cert agent.crt --key agent.key
               --expect-bytes "$BODY_BYTES")
   [ "$rate" = 0 ] || args+=(--rate "$rate")
   p0=$(cpu_ticks ${PROXY_PROCS[$leg]}); u0=$(cpu_ticks $UP_PROCS); o0=$(cpu_ticks $OTHER_PROCS); b0=$(busy_ticks)
+  w0=$(task_ticks "$writer")
   { TIMEFORMAT='%U %S'; time node "$ROOT/bench/loadgen.js" "${args[@]}" >"$out.json" 2>"$out.err"; } 2>"$out.time" \
     || die "loadgen failed on $leg: $(tail -3 "$out.err")"
   p1=$(cpu_ticks ${PROXY_PROCS[$leg]}); u1=$(cpu_ticks $UP_PROCS); o1=$(cpu_ticks $OTHER_PROCS); b1=$(busy_ticks)
+  w1=$(task_ticks "$writer")
   python3 - "$phase" "$round" "$leg" "$out" "$((p1 - p0))" "$((u1 - u0))" "$HZ" "$((b1 - b0 - (o1 - o0)))" \
+    "${writer:+$((w1 - w0))}" \
     >>results.jsonl <<'EOF'
 import json, sys
-phase, rnd, leg, out, pt, ut, hz, busy = sys.argv[1:]
+phase, rnd, leg, out, pt, ut, hz, busy, wt = sys.argv[1:]
 r = json.load(open(out + ".json"))
+if wt: r["writerCpu"] = int(wt) / float(hz)
 user, sys_ = (float(x) for x in open(out + ".time").read().split())
 r.update(phase=phase, round=rnd, leg=leg, tool="loadgen", proxyCpu=int(pt) / float(hz),
          upstreamCpu=int(ut) / float(hz), generatorCpu=user + sys_)
@@ -405,6 +422,7 @@ def summary(rs):
         s.update(proxy=sum(r["proxyCpu"] for r in rs) / n * 1e6, up=sum(r["upstreamCpu"] for r in rs) / n * 1e6,
                  gen=sum(r["generatorCpu"] for r in rs) / n * 1e6, proxyCores=sum(r["proxyCpu"] for r in rs) / wall,
                  foreign=sum(r["foreignCores"] * r["seconds"] for r in rs) / wall)
+        if all("writerCpu" in r for r in rs): s["writer"] = sum(r["writerCpu"] for r in rs) / n * 1e6
     if rs and rs[0].get("corrected"):
         s["cp99"] = med([r["corrected"]["p99"] for r in rs])
     return s
@@ -433,6 +451,9 @@ print(f"| kubegate / direct | {k['rps']/d['rps']:.2f}x | {k['p50']/d['p50']:.2f}
 print(f"| nginx-proxy / direct | {n['rps']/d['rps']:.2f}x | {n['p50']/d['p50']:.2f}x | {n['p99']/d['p99']:.2f}x | |")
 u = sat["kubegate-unrecorded"]
 print(f"| kubegate recorded / unrecorded | {k['rps']/u['rps']:.2f}x | {k['p50']/u['p50']:.2f}x | {k['p99']/u['p99']:.2f}x | {k['proxy']/u['proxy']:.2f}x |")
+def writer_line(s):
+    if "writer" in s: print(f"\nOf the recorded kubegate's {s['proxy']:.0f} µs of CPU per request, its audit writer thread used {s['writer']:.0f} µs.")
+writer_line(k)
 eq = {l: summary(pick("rate", l)) for l in legs}
 if all(pick("rate", l) for l in legs):
     print()
@@ -452,6 +473,7 @@ if all(pick("rate", l) for l in legs):
     print(f"| kubegate / direct | {k['p50']/d['p50']:.2f}x | {k['p99']/d['p99']:.2f}x | |")
     u = eq["kubegate-unrecorded"]
     print(f"| kubegate recorded / unrecorded | {k['p50']/u['p50']:.2f}x | {k['p99']/u['p99']:.2f}x | {k['proxy']/u['proxy']:.2f}x |")
+    writer_line(k)
 wrk = {l: pick("wrk", l, "wrk") for l in ("direct", "nginx-proxy")}
 if all(wrk.values()):
     print()
