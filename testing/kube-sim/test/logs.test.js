@@ -110,7 +110,9 @@ const get = (sim, p) => request(sim, { path: p, cert: 'admin' });
 
 test('pods/log: text/plain, chunked, tail, timestamps, limitBytes and kube-apiserver booleans', async (t) => {
   const sim = await startSimFor(t);
-  await new Promise((r) => setTimeout(r, 1500)); // the seeded pod just started: let a line or two come due
+  // The seeded pod just started: its first periodic line is due 1,050-1,949 ms after its start time
+  // (lib/pods.js logLine), which is truncated to the second, so two seconds always bring it.
+  await new Promise((r) => setTimeout(r, 2000));
   const all = await get(sim, LOG);
   assert.equal(all.status, 200);
   assert.equal(all.headers['content-type'], 'text/plain');
