@@ -21,14 +21,14 @@ using Outcome = boost::system::result<AssumedRole, AwsError>;
 constexpr const char* kCallerSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 constexpr const char* kCallerToken = "kubegate/fixture+session=caller";
 constexpr const char* kWebIdentityToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJnYXRld2F5In0.c2lnbmF0dXJl";
-constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/eks-gw-agent";
+constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/kg-eks-agent";
 
 std::string successXml(const std::string& operation, const std::string& extra = "") {
   return "<" + operation + "Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n"
          "  <" + operation + "Result>\n"
-         "    <SourceIdentity>agent-7f3a</SourceIdentity>\n" + extra +
-         "    <AssumedRoleUser><AssumedRoleId>AROA3XFRBF535PLBIFPI4:agent-7f3a</AssumedRoleId>\n"
-         "      <Arn>arn:aws:sts::123456789012:assumed-role/eks-gw-agent/agent-7f3a</Arn></AssumedRoleUser>\n"
+         "    <SourceIdentity>agent-k9q2</SourceIdentity>\n" + extra +
+         "    <AssumedRoleUser><AssumedRoleId>AROA3XFRBF535PLBIFPI4:agent-k9q2</AssumedRoleId>\n"
+         "      <Arn>arn:aws:sts::123456789012:assumed-role/kg-eks-agent/agent-k9q2</Arn></AssumedRoleUser>\n"
          "    <Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>\n"
          "      <SecretAccessKey>assumed/secret/key/EXAMPLE</SecretAccessKey>\n"
          "      <SessionToken>assumed-session-token-EXAMPLE</SessionToken>\n"
@@ -57,8 +57,8 @@ Credentials callerCredentials() {
 AssumeRoleParams roleParams() {
   AssumeRoleParams p;
   p.roleArn = kRoleArn;
-  p.roleSessionName = "agent-7f3a";
-  p.sourceIdentity = "agent-7f3a";
+  p.roleSessionName = "agent-k9q2";
+  p.sourceIdentity = "agent-k9q2";
   return p;
 }
 
@@ -122,9 +122,9 @@ TEST_F(StsFixture, AssumeRoleSendsASignedPostAndReadsTheCredentials) {
   ASSERT_TRUE(result->credentials.expiration);
   EXPECT_EQ(result->credentials.expiration->time_since_epoch(), std::chrono::seconds(1682643600));
   EXPECT_EQ(result->credentials.source, std::string("sts:") + kRoleArn);
-  EXPECT_EQ(result->assumedRoleArn, "arn:aws:sts::123456789012:assumed-role/eks-gw-agent/agent-7f3a");
-  EXPECT_EQ(result->assumedRoleId, "AROA3XFRBF535PLBIFPI4:agent-7f3a");
-  EXPECT_EQ(result->sourceIdentity, "agent-7f3a");
+  EXPECT_EQ(result->assumedRoleArn, "arn:aws:sts::123456789012:assumed-role/kg-eks-agent/agent-k9q2");
+  EXPECT_EQ(result->assumedRoleId, "AROA3XFRBF535PLBIFPI4:agent-k9q2");
+  EXPECT_EQ(result->sourceIdentity, "agent-k9q2");
   EXPECT_EQ(result->requestId, "c6104cbe-af31-11e0-8154-cbc7ccf896c7");
 
   ASSERT_EQ(server.requests().size(), 1u);

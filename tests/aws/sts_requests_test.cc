@@ -131,7 +131,7 @@ TEST(AssumeRoleRequest, RefusesReservedOrMalformedSourceIdentity) {
 
 TEST(AssumeRoleRequest, RefusesBadRoleArnAndExternalId) {
   AssumeRoleParams params = minimal();
-  params.roleArn = "role/eks-gw-agent-without-arn";
+  params.roleArn = "role/kg-eks-agent-without-arn";
   expectRefusal(params, "RoleArn");
   params = minimal();
   params.externalId = "x";

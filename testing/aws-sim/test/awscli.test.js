@@ -10,7 +10,7 @@ const { AWS_CLI, ACCOUNT, BASE_USER, BASE_ENV, roleArn, startSimFor, awsCli, env
 const skip = fs.existsSync(AWS_CLI) ? false : `${AWS_CLI} not installed: awscli tests not run`;
 
 async function assumeRole(sim, env, role, extra = []) {
-  return awsCli(['sts', 'assume-role', '--endpoint-url', sim.stsUrl, '--role-arn', roleArn(role), '--role-session-name', 'agent-7f3a',
+  return awsCli(['sts', 'assume-role', '--endpoint-url', sim.stsUrl, '--role-arn', roleArn(role), '--role-session-name', 'agent-k9q2',
                  '--output', 'json', ...extra], { env, caFile: sim.pki.caFile });
 }
 
@@ -19,13 +19,13 @@ test('assume-role with static keys, then get-caller-identity with the session', 
   const who = await awsCli(['sts', 'get-caller-identity', '--endpoint-url', sim.stsUrl, '--output', 'json'], { env: BASE_ENV, caFile: sim.pki.caFile });
   assert.equal(who.code, 0, who.stderr);
   assert.equal(JSON.parse(who.stdout).Arn, `arn:aws:iam::${ACCOUNT}:user/${BASE_USER.name}`);
-  const r = await assumeRole(sim, BASE_ENV, 'eks-gw-agent', ['--duration-seconds', '900', '--source-identity', 'agent-7f3a',
-    '--tags', 'Key=agent,Value=agent-7f3a', 'Key=tenant,Value=acme', '--transitive-tag-keys', 'agent']);
+  const r = await assumeRole(sim, BASE_ENV, 'kg-eks-agent', ['--duration-seconds', '900', '--source-identity', 'agent-k9q2',
+    '--tags', 'Key=agent,Value=agent-k9q2', 'Key=team,Value=fixture-team', '--transitive-tag-keys', 'agent']);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.match(out.Credentials.AccessKeyId, /^ASIA[A-Z2-7]{16}$/);
-  assert.equal(out.AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/eks-gw-agent/agent-7f3a`);
-  assert.equal(out.SourceIdentity, 'agent-7f3a');
+  assert.equal(out.AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/kg-eks-agent/agent-k9q2`);
+  assert.equal(out.SourceIdentity, 'agent-k9q2');
   const lifetime = Date.parse(out.Credentials.Expiration) - Date.now();
   assert.ok(lifetime > 880000 && lifetime <= 900000, `lifetime ${lifetime}`);
   const again = await awsCli(['sts', 'get-caller-identity', '--endpoint-url', sim.stsUrl, '--output', 'json'],
@@ -36,8 +36,8 @@ test('assume-role with static keys, then get-caller-identity with the session', 
   assert.equal(id.UserId, out.AssumedRoleUser.AssumedRoleId);
   const calls = await control(sim, 'GET', '/_sim/calls');
   const assumed = calls.find((c) => c.action === 'AssumeRole');
-  assert.deepEqual(assumed.tags, [{ Key: 'agent', Value: 'agent-7f3a' }, { Key: 'tenant', Value: 'acme' }]);
-  assert.equal(assumed.sourceIdentity, 'agent-7f3a');
+  assert.deepEqual(assumed.tags, [{ Key: 'agent', Value: 'agent-k9q2' }, { Key: 'team', Value: 'fixture-team' }]);
+  assert.equal(assumed.sourceIdentity, 'agent-k9q2');
   assert.equal(assumed.principal, `arn:aws:iam::${ACCOUNT}:user/${BASE_USER.name}`);
   assert.ok(!JSON.stringify(calls).includes(out.Credentials.SecretAccessKey));
   assert.ok(!JSON.stringify(calls).includes(out.Credentials.SessionToken));
@@ -45,10 +45,10 @@ test('assume-role with static keys, then get-caller-identity with the session', 
 
 test('role chaining: a session may assume a role it is trusted for, at most for an hour', { skip }, async (t) => {
   const sim = await startSimFor(t);
-  const first = JSON.parse((await assumeRole(sim, BASE_ENV, 'eks-gw-agent')).stdout);
+  const first = JSON.parse((await assumeRole(sim, BASE_ENV, 'kg-eks-agent')).stdout);
   const chained = await assumeRole(sim, envFor(first.Credentials), 'eks-readonly', ['--duration-seconds', '3600']);
   assert.equal(chained.code, 0, chained.stderr);
-  assert.equal(JSON.parse(chained.stdout).AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/eks-readonly/agent-7f3a`);
+  assert.equal(JSON.parse(chained.stdout).AssumedRoleUser.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/eks-readonly/agent-k9q2`);
   const tooLong = await assumeRole(sim, envFor(first.Credentials), 'eks-readonly', ['--duration-seconds', '3601']);
   assert.equal(tooLong.code, 254);
   assert.match(tooLong.stderr, /An error occurred \(ValidationError\) when calling the AssumeRole operation: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining\./);
@@ -58,22 +58,22 @@ test('role chaining: a session may assume a role it is trusted for, at most for 
 
 test('errors as awscli prints them', { skip }, async (t) => {
   const sim = await startSimFor(t);
-  const wrongSecret = await assumeRole(sim, { ...BASE_ENV, AWS_SECRET_ACCESS_KEY: `${BASE_USER.secretAccessKey}x` }, 'eks-gw-agent');
+  const wrongSecret = await assumeRole(sim, { ...BASE_ENV, AWS_SECRET_ACCESS_KEY: `${BASE_USER.secretAccessKey}x` }, 'kg-eks-agent');
   assert.equal(wrongSecret.code, 254);
   assert.match(wrongSecret.stderr, /An error occurred \(SignatureDoesNotMatch\) when calling the AssumeRole operation: The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\./);
-  const unknownKey = await assumeRole(sim, { ...BASE_ENV, AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000' }, 'eks-gw-agent');
+  const unknownKey = await assumeRole(sim, { ...BASE_ENV, AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000' }, 'kg-eks-agent');
   assert.match(unknownKey.stderr, /\(InvalidClientTokenId\) when calling the AssumeRole operation: The security token included in the request is invalid\./);
-  const badName = await awsCli(['sts', 'assume-role', '--endpoint-url', sim.stsUrl, '--role-arn', roleArn('eks-gw-agent'),
-    '--role-session-name', 'agent:7f3a'], { env: BASE_ENV, caFile: sim.pki.caFile });
-  assert.match(badName.stderr, /\(ValidationError\) when calling the AssumeRole operation: 1 validation error detected: Value 'agent:7f3a' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[\\w\+=,\.@-\]\*/);
-  const badPolicy = await assumeRole(sim, BASE_ENV, 'eks-gw-agent', ['--policy', '{"Version":"2012-10-17"']);
+  const badName = await awsCli(['sts', 'assume-role', '--endpoint-url', sim.stsUrl, '--role-arn', roleArn('kg-eks-agent'),
+    '--role-session-name', 'agent:k9q2'], { env: BASE_ENV, caFile: sim.pki.caFile });
+  assert.match(badName.stderr, /\(ValidationError\) when calling the AssumeRole operation: 1 validation error detected: Value 'agent:k9q2' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: \[\\w\+=,\.@-\]\*/);
+  const badPolicy = await assumeRole(sim, BASE_ENV, 'kg-eks-agent', ['--policy', '{"Version":"2012-10-17"']);
   assert.match(badPolicy.stderr, /\(MalformedPolicyDocument\) when calling the AssumeRole operation: The policy is not in the valid JSON format\./);
   const noExternalId = await assumeRole(sim, BASE_ENV, 'external-only');
   assert.match(noExternalId.stderr, /\(AccessDenied\)/);
-  const withExternalId = await assumeRole(sim, BASE_ENV, 'external-only', ['--external-id', 'gw-ext-1']);
+  const withExternalId = await assumeRole(sim, BASE_ENV, 'external-only', ['--external-id', 'kg-ext-1']);
   assert.equal(withExternalId.code, 0, withExternalId.stderr);
   await control(sim, 'POST', '/_sim/faults', { credentialLifetimeSeconds: 60 });
-  const short = JSON.parse((await assumeRole(sim, BASE_ENV, 'eks-gw-agent')).stdout);
+  const short = JSON.parse((await assumeRole(sim, BASE_ENV, 'kg-eks-agent')).stdout);
   await control(sim, 'POST', '/_sim/clock', { offsetSeconds: 120 });
   const expired = await awsCli(['sts', 'get-caller-identity', '--endpoint-url', sim.stsUrl], { env: envFor(short.Credentials), caFile: sim.pki.caFile });
   assert.match(expired.stderr, /\(ExpiredToken\) when calling the GetCallerIdentity operation: The security token included in the request is expired/);

@@ -62,12 +62,12 @@ test('IMDSv2: token required, v1 refused, and botocore reads the instance profil
   await aws.control(sim, 'POST', '/_sim/clock', { offsetSeconds: 0 });
   if (skipPython) { t.diagnostic(skipPython); return; }
   const r = await botocore('imds', { AWS_EC2_METADATA_SERVICE_ENDPOINT: sim.imdsUrl, STS_URL: sim.stsUrl, CA_FILE: sim.pki.caFile,
-                                     ROLE_ARN: aws.roleArn('eks-gw-agent') });
+                                     ROLE_ARN: aws.roleArn('kg-eks-agent') });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.method, 'iam-role');
   assert.equal(out.caller, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/instance-role/i-0123456789abcdef0`);
-  assert.equal(out.assumed, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/eks-gw-agent/from-imds`);
+  assert.equal(out.assumed, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/kg-eks-agent/from-imds`);
   assert.ok(sim.imds.sim.requests.every((q) => q.method === 'PUT' || q.withToken || q.path === '/latest/meta-data/iam/security-credentials/'));
 });
 
@@ -88,12 +88,12 @@ test('container credentials: the Authorization must equal the token file, read o
   // from AWS_CONTAINER_AUTHORIZATION_TOKEN, which must equal the file's current content.
   const r = await botocore('container', { AWS_CONTAINER_CREDENTIALS_FULL_URI: sim.containerCredentialsUrl,
                                           AWS_CONTAINER_AUTHORIZATION_TOKEN: fs.readFileSync(tokenFile, 'utf8'),
-                                          STS_URL: sim.stsUrl, CA_FILE: sim.pki.caFile, ROLE_ARN: aws.roleArn('eks-gw-agent') });
+                                          STS_URL: sim.stsUrl, CA_FILE: sim.pki.caFile, ROLE_ARN: aws.roleArn('kg-eks-agent') });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.method, 'container-role');
   assert.equal(out.caller, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/pod-role/eks-pod-identity`);
-  assert.equal(out.assumed, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/eks-gw-agent/from-container`);
+  assert.equal(out.assumed, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/kg-eks-agent/from-container`);
 });
 
 function signJwt(privateKey, kid, claims) {
@@ -112,17 +112,17 @@ test('AssumeRoleWithWebIdentity: unsigned, the JWT decides (signature, issuer, a
     return { ...c, sts: { ...c.sts, oidcProviders: [{ issuer, jwks: { keys: [jwk] } }] } };
   });
   const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: issuer, sub: 'agent-7f3a', aud: 'sts.amazonaws.com', iat: now, exp: now + 300,
-                   'https://aws.amazon.com/source_identity': 'agent-7f3a',
-                   'https://aws.amazon.com/tags': { principal_tags: { agent: ['agent-7f3a'] }, transitive_tag_keys: ['agent'] } };
+  const claims = { iss: issuer, sub: 'agent-k9q2', aud: 'sts.amazonaws.com', iat: now, exp: now + 300,
+                   'https://aws.amazon.com/source_identity': 'agent-k9q2',
+                   'https://aws.amazon.com/tags': { principal_tags: { agent: ['agent-k9q2'] }, transitive_tag_keys: ['agent'] } };
   const call = (token) => aws.awsCli(['sts', 'assume-role-with-web-identity', '--endpoint-url', sim.stsUrl, '--role-arn', aws.roleArn('web-role'),
     '--role-session-name', 'web-session', '--web-identity-token', token, '--output', 'json'], { caFile: sim.pki.caFile });
   if (!fs.existsSync(aws.AWS_CLI)) { t.skip(`${aws.AWS_CLI} not installed`); return; }
   const ok = await call(signJwt(privateKey, 'k1', claims));
   assert.equal(ok.code, 0, ok.stderr);
   const out = JSON.parse(ok.stdout);
-  assert.equal(out.SubjectFromWebIdentityToken, 'agent-7f3a');
-  assert.equal(out.SourceIdentity, 'agent-7f3a');
+  assert.equal(out.SubjectFromWebIdentityToken, 'agent-k9q2');
+  assert.equal(out.SourceIdentity, 'agent-k9q2');
   assert.equal(out.AssumedRoleUser.Arn, `arn:aws:sts::${aws.ACCOUNT}:assumed-role/web-role/web-session`);
   const expired = await call(signJwt(privateKey, 'k1', { ...claims, exp: now - 1 }));
   assert.match(expired.stderr, /\(ExpiredTokenException\)/);
@@ -133,5 +133,5 @@ test('AssumeRoleWithWebIdentity: unsigned, the JWT decides (signature, issuer, a
   assert.match(forged.stderr, /\(InvalidIdentityToken\)/);
   const calls = await aws.control(sim, 'GET', '/_sim/calls');
   assert.deepEqual(calls.map((c) => c.result), ['OK', 'ExpiredTokenException', 'InvalidIdentityToken', 'InvalidIdentityToken']);
-  assert.deepEqual(calls[0].tags, [{ Key: 'agent', Value: 'agent-7f3a' }]);
+  assert.deepEqual(calls[0].tags, [{ Key: 'agent', Value: 'agent-k9q2' }]);
 });

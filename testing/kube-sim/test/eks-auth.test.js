@@ -18,13 +18,13 @@ const skip = fs.existsSync(aws.AWS_CLI) ? false : `${aws.AWS_CLI} not installed:
 function eksConfig(sts, overrides = {}) {
   return {
     clusterName: CLUSTER, region: REGION, partition: 'aws', stsUrl: sts.stsUrl, stsCaFile: sts.pki.caFile,
-    mapRoles: [{ rolearn: aws.roleArn('eks-gw-agent'), username: 'eks:{{SessionName}}', groups: ['eks-agents', 'acct:{{AccountID}}'] }],
+    mapRoles: [{ rolearn: aws.roleArn('kg-eks-agent'), username: 'eks:{{SessionName}}', groups: ['eks-agents', 'acct:{{AccountID}}'] }],
     mapUsers: [], ...overrides,
   };
 }
 
-async function assumedCredentials(sts, sessionName = 'agent@7f3a') {
-  const r = await aws.awsCli(['sts', 'assume-role', '--endpoint-url', sts.stsUrl, '--role-arn', aws.roleArn('eks-gw-agent'),
+async function assumedCredentials(sts, sessionName = 'agent@k9q2') {
+  const r = await aws.awsCli(['sts', 'assume-role', '--endpoint-url', sts.stsUrl, '--role-arn', aws.roleArn('kg-eks-agent'),
     '--role-session-name', sessionName, '--output', 'json'], { env: aws.BASE_ENV, caFile: sts.pki.caFile });
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout).Credentials;
@@ -75,12 +75,12 @@ test('a token from aws eks get-token is accepted and mapped as aws-auth maps the
     body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }) });
   assert.equal(review.status, 201, review.body);
   const user = JSON.parse(review.body).status.userInfo;
-  assert.equal(user.username, 'eks:agent-7f3a');
+  assert.equal(user.username, 'eks:agent-k9q2');
   assert.deepEqual(user.groups, ['eks-agents', `acct:${aws.ACCOUNT}`, 'system:authenticated']);
   assert.match(user.uid, new RegExp(`^aws-iam-authenticator:${aws.ACCOUNT}:AROA[A-Z2-7]{17}$`));
-  assert.deepEqual(user.extra.arn, [`arn:aws:sts::${aws.ACCOUNT}:assumed-role/eks-gw-agent/agent@7f3a`]);
-  assert.deepEqual(user.extra.canonicalArn, [aws.roleArn('eks-gw-agent')]);
-  assert.deepEqual(user.extra.sessionName, ['agent@7f3a']);
+  assert.deepEqual(user.extra.arn, [`arn:aws:sts::${aws.ACCOUNT}:assumed-role/kg-eks-agent/agent@k9q2`]);
+  assert.deepEqual(user.extra.canonicalArn, [aws.roleArn('kg-eks-agent')]);
+  assert.deepEqual(user.extra.sessionName, ['agent@k9q2']);
   assert.deepEqual(user.extra.accessKeyId, [creds.AccessKeyId]);
   const calls = await aws.control(sts, 'GET', '/_sim/calls');
   const gci = calls.filter((c) => c.action === 'GetCallerIdentity');
@@ -165,6 +165,6 @@ test('kubectl auth whoami with an exec plugin calling aws eks get-token shows th
   assert.equal(r.code, 0, r.stderr);
   const user = JSON.parse(r.stdout).status.userInfo;
   assert.equal(user.username, 'eks:agent-whoami');
-  assert.deepEqual(user.extra.canonicalArn, [aws.roleArn('eks-gw-agent')]);
+  assert.deepEqual(user.extra.canonicalArn, [aws.roleArn('kg-eks-agent')]);
   assert.equal(lastLogLine(sim).authScheme, 'Bearer');
 });
