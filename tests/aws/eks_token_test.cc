@@ -6,8 +6,10 @@
 #include <boost/json.hpp>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <regex>
 #include <sstream>
 
@@ -131,6 +133,16 @@ std::string str(const boost::json::object& object, std::string_view key) {
   return value.is_null() ? std::string() : std::string(value.as_string().c_str());
 }
 
+// A vector's signing time (an X-Amz-Date, YYYYMMDDTHHMMSSZ) as the clock to sign at, so the test
+// takes the instant from the shared file instead of repeating it.
+Clock::time_point signingTimeOf(const std::string& amzDate) {
+  std::tm tm{};
+  std::istringstream in(amzDate);
+  in >> std::get_time(&tm, "%Y%m%dT%H%M%SZ");
+  EXPECT_FALSE(in.fail()) << "not an X-Amz-Date: " << amzDate;
+  return Clock::time_point{std::chrono::seconds{timegm(&tm)}};
+}
+
 TEST(EksTokenVectors, AllFourTokensMatchByteForByte) {
   std::string whyNot;
   const auto vectors = sharedVectors(&whyNot);
@@ -144,10 +156,10 @@ TEST(EksTokenVectors, AllFourTokensMatchByteForByte) {
     credentials.accessKeyId = str(v, "access_key_id");
     credentials.secretAccessKey = str(v, "secret_access_key");
     credentials.sessionToken = str(v, "session_token");
-    ASSERT_EQ(str(v, "signing_time"), "20230428T000000Z");
+    const auto signedAt = signingTimeOf(str(v, "signing_time"));
     const StsEndpoint endpoint{str(v, "region"), str(v, "host")};
 
-    const auto token = mintEksToken(credentials, str(v, "cluster_id"), endpoint, kApril28);
+    const auto token = mintEksToken(credentials, str(v, "cluster_id"), endpoint, signedAt);
     ASSERT_TRUE(token) << token.error().message;
     EXPECT_EQ(token->token, str(v, "token"));
     EXPECT_EQ(decodeBase64Url(token->token.substr(11)), str(v, "presigned_url_botocore_order"));
@@ -158,7 +170,7 @@ TEST(EksTokenVectors, AllFourTokensMatchByteForByte) {
     request.headers = {{"host", endpoint.host}, {"x-k8s-aws-id", str(v, "cluster_id")}};
     SigningOptions options;
     options.expires = std::chrono::seconds{v.at("x_amz_expires").to_number<long>()};
-    const auto presigned = presignWithQuery(request, credentials, SigningScope{endpoint.region, "sts", kApril28}, options);
+    const auto presigned = presignWithQuery(request, credentials, SigningScope{endpoint.region, "sts", signedAt}, options);
     ASSERT_TRUE(presigned);
     EXPECT_EQ(presigned->canonicalRequest, str(v, "canonical_request"));
     EXPECT_EQ(presigned->stringToSign, str(v, "string_to_sign"));
@@ -224,13 +236,16 @@ TEST(EksTokenVectors, BothAssumeRolePostsMatchByteForByte) {
     const std::string host = url.substr(8, url.size() - 9);  // https://HOST/
     // The scope region: the global host signs for us-east-1.
     const std::string authorization = str(v, "authorization");
-    const auto regionAt = authorization.find("/20230428/") + std::string_view("/20230428/").size();
+    const std::string amzDate = str(v, "signing_time");
+    const auto signedAt = signingTimeOf(amzDate);
+    const std::string scopeDate = "/" + amzDate.substr(0, 8) + "/";
+    const auto regionAt = authorization.find(scopeDate) + scopeDate.size();
     const StsEndpoint endpoint{authorization.substr(regionAt, authorization.find('/', regionAt) - regionAt), host};
 
     const auto params = paramsFromBody(str(v, "body"));
     ASSERT_FALSE(params.roleArn.empty());
     ASSERT_FALSE(params.tags.empty()) << "the vector should exercise every parameter kind";
-    const auto request = buildAssumeRoleRequest(params, caller, endpoint, kApril28);
+    const auto request = buildAssumeRoleRequest(params, caller, endpoint, signedAt);
     ASSERT_TRUE(request) << request.error().message;
     EXPECT_EQ(request->method, "POST");
     EXPECT_EQ(request->path, "/");
@@ -244,7 +259,7 @@ TEST(EksTokenVectors, BothAssumeRolePostsMatchByteForByte) {
     signing.method = "POST";
     signing.headers = {{"Host", host}, {"Content-Type", str(v, "content_type")}};
     signing.body = str(v, "body");
-    const auto signature = signWithHeaders(signing, caller, SigningScope{endpoint.region, "sts", kApril28});
+    const auto signature = signWithHeaders(signing, caller, SigningScope{endpoint.region, "sts", signedAt});
     ASSERT_TRUE(signature);
     EXPECT_EQ(signature->canonicalRequest, str(v, "canonical_request"));
     EXPECT_EQ(signature->stringToSign, str(v, "string_to_sign"));
