@@ -12,7 +12,6 @@
 #include <thread>
 #include <utility>
 
-#include "audit/compression.h"
 #include "audit/journal.h"
 #include "audit/merkle.h"
 #include "audit/tree_head.h"

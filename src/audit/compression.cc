@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "audit/merkle.h"
-
 namespace kubegate::audit {
 
 namespace {
@@ -86,18 +84,6 @@ StoreResult<std::string> sealAttachment(std::string_view raw) {
 }
 
 bool isSealedAttachment(std::string_view stored) { return !stored.empty() && stored.front() == kSealedDeflate; }
-
-StoreResult<void> sealEntry(StoredEntry& stored) {
-  stored.storedAttachment.clear();
-  stored.attachmentSize = stored.entry.attachment.size();
-  if (!stored.entry.attachment.empty()) {
-    auto sealed = sealAttachment(stored.entry.attachment);
-    if (!sealed) return sealed.error();
-    stored.storedAttachment = std::move(*sealed);
-  }
-  stored.leafHash = entryLeafHash(stored);
-  return {};
-}
 
 StoreResult<std::string> inflateBytes(std::string_view compressed, std::size_t expectedSize) {
   if (expectedSize > kMaxAttachmentBytes) return StoreError{"stored attachment size exceeds the limit"};

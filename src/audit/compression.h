@@ -22,8 +22,5 @@ bool isSealedAttachment(std::string_view stored);
 // Fails unless `stored` inflates to exactly `expectedSize` bytes (at most kMaxAttachmentBytes).
 StoreResult<std::string> inflateBytes(std::string_view stored, std::size_t expectedSize);
 
-// What the writer does to each entry before the store sees it: seals the attachment and computes
-// the leaf hash over the result. The store keeps storedAttachment as it is.
-StoreResult<void> sealEntry(StoredEntry& stored);
 
 }  // namespace kubegate::audit

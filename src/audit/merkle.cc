@@ -110,6 +110,18 @@ std::string leafInput(const StoredEntry& stored) {
 
 Digest entryLeafHash(const StoredEntry& stored) { return hashLeaf(leafInput(stored)); }
 
+StoreResult<void> sealEntry(StoredEntry& stored) {
+  stored.storedAttachment.clear();
+  stored.attachmentSize = stored.entry.attachment.size();
+  if (!stored.entry.attachment.empty()) {
+    auto sealed = sealAttachment(stored.entry.attachment);
+    if (!sealed) return sealed.error();
+    stored.storedAttachment = std::move(*sealed);
+  }
+  stored.leafHash = entryLeafHash(stored);
+  return {};
+}
+
 std::string toHex(std::span<const unsigned char> bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;

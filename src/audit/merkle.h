@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "audit/entry.h"
+#include "audit/store.h"
 
 namespace kubegate::audit {
 
@@ -29,6 +30,10 @@ Digest entryLeafHash(std::uint64_t seq, const Entry& entry);
 // compressed attachment, a seventh of a JSON body, rather than the body (ADR 0013).
 std::string leafInput(const StoredEntry& stored);
 Digest entryLeafHash(const StoredEntry& stored);
+
+// What the writer does to each entry before the store sees it: seals the attachment and computes
+// the leaf hash over the result. The store keeps storedAttachment as it is.
+StoreResult<void> sealEntry(StoredEntry& stored);
 
 std::string toHex(std::span<const unsigned char> bytes);
 std::optional<Digest> digestFromHex(std::string_view hex);
