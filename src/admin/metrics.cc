@@ -233,6 +233,8 @@ struct Metrics::State {
   SeriesTable<CounterCell, 1> refusals;      // reason
   SeriesTable<CounterCell, 2> authenticationFailures;  // reason, authenticator (reason first: it is the open-ended one)
   std::atomic<std::int64_t> downstreamOpen{0};
+  std::atomic<unsigned> workers{0};
+  std::atomic<std::int64_t> workerOpen[kMaxWorkers] = {};
   std::atomic<std::uint64_t> reloadsSucceeded{0};
   std::atomic<std::uint64_t> reloadsFailed{0};
   std::atomic<std::uint64_t> auditWriteFailures{0};
@@ -291,6 +293,12 @@ void Metrics::setUpstreamIdle(std::string_view cluster, std::int64_t delta) {
 }
 
 void Metrics::downstreamConnection(int delta) { state_->downstreamOpen.fetch_add(delta, std::memory_order_relaxed); }
+
+void Metrics::setWorkers(unsigned count) { state_->workers.store(std::min(count, kMaxWorkers), std::memory_order_relaxed); }
+
+void Metrics::workerConnection(unsigned worker, int delta) {
+  if (worker < kMaxWorkers) state_->workerOpen[worker].fetch_add(delta, std::memory_order_relaxed);
+}
 
 void Metrics::refusal(std::string_view reason) {
   state_->refusals.at({reason}).value.fetch_add(1, std::memory_order_relaxed);
@@ -374,6 +382,10 @@ void Metrics::State::renderProcess(std::string& out) const {
   constexpr auto relaxed = std::memory_order_relaxed;
   appendHeader(out, "kubegate_downstream_connections_open", "gauge", "Client connections open now.");
   appendSample(out, "kubegate_downstream_connections_open", {}, downstreamOpen.load(relaxed));
+  appendHeader(out, "kubegate_worker_connections_open", "gauge", "Client connections open now, by io thread (worker).");
+  for (unsigned i = 0; i < workers.load(relaxed); ++i) {
+    appendSample(out, "kubegate_worker_connections_open", {{"worker", std::to_string(i)}}, workerOpen[i].load(relaxed));
+  }
   appendHeader(out, "kubegate_refusals_total", "counter", "Requests the gateway refused itself, by Kubernetes Status reason.");
   for (const auto* s : refusals.snapshot()) {
     appendSample(out, "kubegate_refusals_total", {{"reason", s->values[0]}}, s->cell.value.load(relaxed));

@@ -43,6 +43,11 @@ class Metrics {
   void setUpstreamIdle(std::string_view cluster, std::int64_t delta);
   // Adds `delta` to kubegate_downstream_connections_open.
   void downstreamConnection(int delta);
+  // kubegate_worker_connections_open{worker}: how the client connections are spread over the io
+  // threads. setWorkers(n) is called once at start; worker indexes past kMaxWorkers are not shown.
+  static constexpr unsigned kMaxWorkers = 256;
+  void setWorkers(unsigned count);
+  void workerConnection(unsigned worker, int delta);
   // A request refused by the gateway itself; `reason` is the Kubernetes Status reason.
   void refusal(std::string_view reason);
   // A request whose credentials did not authenticate: kubegate_authentication_failures_total.

@@ -234,6 +234,21 @@ TEST(Metrics, TracksTunnelsConnectionsRefusalsAndReloads) {
   EXPECT_EQ(sampleValue(text, R"(kubegate_request_bytes_total{cluster="prod",direction="in"})"), "0");
 }
 
+TEST(Metrics, ShowsEachWorkersOpenConnections) {
+  Metrics m;
+  m.setWorkers(2);
+  m.workerConnection(1, 1);
+  m.workerConnection(1, 1);
+  m.workerConnection(0, 1);
+  m.workerConnection(0, -1);
+  m.workerConnection(Metrics::kMaxWorkers, 1);  // past the table: ignored, not a crash
+  const auto text = m.renderPrometheus();
+  EXPECT_EQ(sampleValue(text, R"(kubegate_worker_connections_open{worker="0"})"), "0");
+  EXPECT_EQ(sampleValue(text, R"(kubegate_worker_connections_open{worker="1"})"), "2");
+  EXPECT_EQ(text.find(R"(worker="2")"), std::string::npos);
+  EXPECT_TRUE(formatProblems(text).empty()) << formatProblems(text).front();
+}
+
 TEST(Metrics, CountsAuthenticationFailuresByAuthenticatorAndReason) {
   Metrics m;
   m.authenticationFailure("oidc", "expired");

@@ -57,6 +57,26 @@ test('metrics count requests by cluster, verb and code, and health endpoints ans
   assert.match(body, /kubegate_request_duration_seconds_count\{cluster="demo",verb="list"\} 1\n/);
 });
 
+test('client connections are spread evenly over the io threads', async (t) => {
+  // A burst of connections used to land on whichever worker woke first for the shared listening
+  // socket, leaving the other idle; each now goes to the worker with the fewest open connections.
+  const gw = await startGateway();
+  const agents = [];
+  t.after(() => { for (const a of agents) a.destroy(); return gw.stop(); });
+  const cert = gw.pki.client('spread-agent', ['agents:admin']);
+  const answers = await Promise.all(Array.from({ length: 8 }, () => {
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    agents.push(agent);
+    return get(`${gw.url}/api/v1/namespaces/staging/pods`, { ...tlsOptions(gw, cert), agent });
+  }));
+  assert.deepEqual(answers.map((a) => a.status), Array(8).fill(200));
+  const { body } = await adminGet(gw, '/metrics');
+  const open = (worker) => Number(body.match(new RegExp(`kubegate_worker_connections_open\\{worker="${worker}"\\} (\\d+)`))?.[1]);
+  assert.equal(open(0) + open(1), 8, body.match(/kubegate_worker_connections_open.*\n/g)?.join(''));
+  assert.equal(open(0), 4);
+  assert.equal(open(1), 4);
+});
+
 test('SIGHUP applies a valid config and keeps the running one when the new one is broken', async (t) => {
   const gw = await startGateway();
   t.after(() => gw.stop());
