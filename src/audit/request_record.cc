@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <ctime>
 
 namespace kubegate::audit {
@@ -100,11 +101,23 @@ std::string rfc3339Micros(std::int64_t micros) {
     fraction += 1000000;
     --seconds;
   }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char out[40];
-  std::snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, fraction);
+  // Every record carries a time or two; the calendar part changes once a second per thread.
+  thread_local std::time_t cachedSecond = -1;
+  thread_local char cachedPrefix[96];
+  thread_local std::size_t cachedLength = 0;
+  if (seconds != cachedSecond) {
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    const int n = std::snprintf(cachedPrefix, sizeof(cachedPrefix), "%04d-%02d-%02dT%02d:%02d:%02d.",
+                                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+    cachedLength = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(cachedPrefix) - 1) : 0;
+    cachedSecond = seconds;
+  }
+  std::string out(cachedPrefix, cachedLength);
+  char digits[7];
+  for (int i = 5; i >= 0; --i, fraction /= 10) digits[i] = static_cast<char>('0' + fraction % 10);
+  out.append(digits, 6);
+  out.push_back('Z');
   return out;
 }
 

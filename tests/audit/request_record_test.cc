@@ -66,6 +66,15 @@ TEST(RequestRecord, RequestEntryIndexesWhoAndWhatAndKeepsTheBody) {
 
 // Masking (src/proxy/request_audit.cc) keeps secrets' bodies masked; a token review's token is no
 // object value a profile describes, so its body is never kept.
+TEST(RequestRecord, TimesAreRfc3339InUtcWithMicroseconds) {
+  EXPECT_EQ(rfc3339Micros(1764424800123456), "2025-11-29T14:00:00.123456Z");
+  // The same second again (the calendar part is cached per thread), then the next one.
+  EXPECT_EQ(rfc3339Micros(1764424800000007), "2025-11-29T14:00:00.000007Z");
+  EXPECT_EQ(rfc3339Micros(1764424801999999), "2025-11-29T14:00:01.999999Z");
+  EXPECT_EQ(rfc3339Micros(0), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(rfc3339Micros(-1), "1969-12-31T23:59:59.999999Z");
+}
+
 TEST(RequestRecord, TokenReviewBodiesAreWithheld) {
   auto review = k8s::classify("POST", "/apis/authentication.k8s.io/v1/tokenreviews", {});
   ASSERT_TRUE(review);
