@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 # simulator and the client tests call. Extra groups (e.g. `bench`) come as arguments.
 packages=(build-essential cmake pkg-config
           libboost1.81-dev libboost-url1.81-dev libboost-json1.81-dev libssl-dev libcli11-dev libyaml-cpp-dev
-          libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev libhyperscan-dev libgtest-dev libbenchmark-dev
+          libspdlog-dev libfmt-dev libsqlite3-dev zlib1g-dev libzstd-dev libhyperscan-dev libgtest-dev libbenchmark-dev
           openssl ca-certificates util-linux python3 python3-kubernetes python3-websocket
-          awscli python3-botocore faketime)
+          awscli python3-botocore faketime zstd)
 for group in "$@"; do
   case "$group" in
     bench) packages+=(nginx-light wrk jq) ;;

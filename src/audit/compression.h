@@ -1,4 +1,5 @@
-// zlib for attachments (bodies, terminal recordings), which compress well and dominate the log's size.
+// Compression of attachments (bodies, terminal recordings), which compress well and dominate the
+// log's size: zstd now, zlib formats still read (ADR 0013).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +15,8 @@ namespace kubegate::audit {
 inline constexpr std::size_t kMaxAttachmentBytes = 64u << 20;
 
 // A stored attachment's first byte says what it is:
-//   0x01  sealed: raw deflate, and the entry's leaf hash covers these stored bytes (leaf format 2)
+//   0x02  sealed: a zstd frame, and the entry's leaf hash covers these stored bytes (leaf format 2)
+//   0x01  sealed: raw deflate, leaf format 2 (gateways of 2026-11-29/30, before zstd)
 //   0x00  raw deflate, leaf over the raw bytes (gateways of 2026-11-29/30, before sealing)
 //   else  a zlib stream, leaf over the raw bytes (the first gateways)
 StoreResult<std::string> sealAttachment(std::string_view raw);

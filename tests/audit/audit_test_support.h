@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,6 +26,23 @@
 #include "delegating_store.h"  // beside this file
 
 namespace kubegate::audit::testing {
+
+// Raw deflate (no zlib header), as gateways before zstd stored attachments: behind marker 0
+// (leaf format 1) or 1 (sealed, leaf format 2).
+inline std::string rawDeflate(const std::string& raw) {
+  z_stream stream{};
+  EXPECT_EQ(deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&stream, raw.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  stream.avail_in = static_cast<uInt>(raw.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
+
 
 class ScratchDir {
  public:

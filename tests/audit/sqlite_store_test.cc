@@ -10,6 +10,7 @@ namespace kubegate::audit {
 namespace {
 
 using testing::makeEntry;
+using testing::rawDeflate;
 using testing::openStore;
 using testing::ScratchDir;
 
@@ -105,18 +106,24 @@ TEST(SqliteCompressionTest, InflateRefusesSizesThatDisagreeWithTheData) {
   EXPECT_FALSE(inflateBytes(*compressed + "trailing", 1000));
 }
 
-TEST(SqliteCompressionTest, NewAttachmentsAreSealedAndOlderFormatsStillRead) {
+TEST(SqliteCompressionTest, NewAttachmentsAreSealedWithZstdAndOlderFormatsStillRead) {
   std::string raw;
   for (int i = 0; i < 500; ++i) raw += R"({"name":"pod-)" + std::to_string(i) + R"(","phase":"Running"},)";
   auto written = sealAttachment(raw).value();
-  EXPECT_EQ(written.front(), '\1');  // the sealed marker, which no zlib stream starts with
+  EXPECT_EQ(written.front(), '\2');  // sealed zstd, a marker no zlib stream starts with
+  EXPECT_EQ(written.substr(1, 4), std::string("\x28\xb5\x2f\xfd", 4)) << "a zstd frame's magic number";
+  EXPECT_LT(written.size(), raw.size() / 4);
   EXPECT_TRUE(isSealedAttachment(written));
   EXPECT_EQ(inflateBytes(written, raw.size()).value(), raw);
-  // What gateways of ADR 0012 stored: the same raw deflate behind a zero byte.
-  std::string rawDeflate = written;
-  rawDeflate.front() = '\0';
-  EXPECT_FALSE(isSealedAttachment(rawDeflate));
-  EXPECT_EQ(inflateBytes(rawDeflate, raw.size()).value(), raw);
+  // Sealed raw deflate (ADR 0013 before zstd): still leaf format 2.
+  const std::string deflated = rawDeflate(raw);
+  const std::string sealedDeflate = std::string(1, '\1') + deflated;
+  EXPECT_TRUE(isSealedAttachment(sealedDeflate));
+  EXPECT_EQ(inflateBytes(sealedDeflate, raw.size()).value(), raw);
+  // What gateways of ADR 0012 stored: raw deflate behind a zero byte, leaf over the raw bytes.
+  const std::string unsealedDeflate = std::string(1, '\0') + deflated;
+  EXPECT_FALSE(isSealedAttachment(unsealedDeflate));
+  EXPECT_EQ(inflateBytes(unsealedDeflate, raw.size()).value(), raw);
   // What gateways before ADR 0012's measurements stored: a zlib stream.
   std::string zlibStream(compressBound(raw.size()), '\0');
   uLongf length = zlibStream.size();
@@ -126,6 +133,19 @@ TEST(SqliteCompressionTest, NewAttachmentsAreSealedAndOlderFormatsStillRead) {
   zlibStream.resize(length);
   EXPECT_EQ(inflateBytes(zlibStream, raw.size()).value(), raw);
   EXPECT_FALSE(inflateBytes(zlibStream, raw.size() - 1));
+}
+
+TEST(SqliteCompressionTest, ADamagedZstdAttachmentIsAnErrorNotData) {
+  std::string raw(5000, 'x');
+  for (std::size_t i = 0; i < raw.size(); i += 7) raw[i] = static_cast<char>('a' + i % 26);
+  const std::string sealed = sealAttachment(raw).value();
+  EXPECT_FALSE(inflateBytes(sealed.substr(0, sealed.size() - 3), raw.size())) << "a cut frame";
+  std::string flipped = sealed;
+  flipped[flipped.size() / 2] ^= 0x40;
+  auto read = inflateBytes(flipped, raw.size());
+  EXPECT_TRUE(!read || *read != raw) << "a flipped byte never reads back as the original";
+  EXPECT_FALSE(inflateBytes(std::string(1, '\2'), 0)) << "a marker without a frame";
+  EXPECT_EQ(inflateBytes(sealAttachment("").value(), 0).value(), "");
 }
 
 TEST_F(SqliteStoreTest, QueryFiltersCombineAndIdentityMatchesUsernameOrSubject) {

@@ -14,6 +14,7 @@ namespace kubegate::audit {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::rawDeflate;
 using testing::generateKeyPair;
 using testing::openStore;
 using testing::rawSql;
@@ -202,8 +203,7 @@ class LeafFormatsTest : public ::testing::Test {
       StoredEntry s;
       s.seq = static_cast<std::uint64_t>(i);
       s.entry = withBody(i);
-      s.storedAttachment = sealAttachment(s.entry.attachment).value();
-      s.storedAttachment.front() = '\0';
+      s.storedAttachment = '\0' + rawDeflate(s.entry.attachment);
       s.attachmentSize = s.entry.attachment.size();
       s.leafHash = entryLeafHash(s.seq, s.entry);
       frontier.append(s.leafHash);
@@ -260,8 +260,7 @@ TEST_F(LeafFormatsTest, AnOlderEntryCannotPassItsSealedBytesOffAsItsBody) {
   // the same; format 2's extra fields make the leaf differ all the same.
   auto stored = openStore(db(), true)->readEntries(4, 1).value().at(0);
   std::string sealedBytes = stored.storedAttachment;
-  std::string asOlder = sealAttachment(sealedBytes).value();
-  asOlder.front() = '\0';
+  std::string asOlder = '\0' + rawDeflate(sealedBytes);
   rawSql(db(), "UPDATE entries SET attachment = ?1, attachment_size = " + std::to_string(sealedBytes.size()) +
                    " WHERE seq = 4",
          {asOlder});

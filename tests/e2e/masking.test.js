@@ -21,7 +21,7 @@ const path = require('node:path');
 const https = require('node:https');
 const zlib = require('node:zlib');
 const crypto = require('node:crypto');
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 const { startGateway, KUBEGATE } = require('./support/gateway');
 const harness = require('../../testing/kube-sim/test/support/harness');
 const { McpClient, mcpAvailable } = require('../../testing/kube-sim/test/support/mcp');
@@ -406,9 +406,17 @@ async function databaseText() {
     let attachment = '';
     if (row.attachment) {
       const raw = Buffer.from(row.attachment, 'hex');
-      // Raw deflate behind a marker byte, 1 (sealed, ADR 0013) or 0 (ADR 0012), or a zlib stream (before).
-      const inflate = () => (raw[0] <= 1 ? zlib.inflateRawSync(raw.subarray(1)) : zlib.inflateSync(raw));
-      try { attachment = inflate().toString('latin1'); } catch { attachment = raw.toString('latin1'); }
+      // A zstd frame behind marker 2 (sealed, ADR 0013; Node 20 has no zstd, so the zstd tool reads
+      // it), raw deflate behind 1 or 0, or a zlib stream (the first gateways).
+      const inflate = () => {
+        if (raw[0] === 2) return execFileSync('zstd', ['-d', '-c', '-q'], { input: raw.subarray(1) });
+        return raw[0] <= 1 ? zlib.inflateRawSync(raw.subarray(1)) : zlib.inflateSync(raw);
+      };
+      // An attachment that does not inflate fails the test: scanning its compressed bytes would
+      // find no canary and pass whatever it holds.
+      try { attachment = inflate().toString('latin1'); } catch (err) {
+        assert.fail(`entry ${row.seq}: its attachment does not inflate: ${err.message}`);
+      }
     }
     return { seq: row.seq, text: `${row.document}\n${attachment}` };
   });
