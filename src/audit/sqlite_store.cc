@@ -18,7 +18,7 @@ namespace {
 // a response row then costs two B-tree inserts (the table and its request id) instead of eight.
 // Version 1 (every index over every row) is migrated when the gateway opens it; a read-only open
 // takes either.
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr int kOldestSchemaVersion = 1;
 
 constexpr const char* kTables = R"sql(
@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS entries(
   document TEXT NOT NULL, attachment BLOB, attachment_size INTEGER NOT NULL, leaf_hash BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS tree_heads(
   size INTEGER PRIMARY KEY, root BLOB NOT NULL, time_us INTEGER NOT NULL, signature BLOB, key_id TEXT);
+CREATE TABLE IF NOT EXISTS sessions(
+  session_id TEXT PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS prune_checkpoint(
   id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, root BLOB NOT NULL, time_us INTEGER NOT NULL,
   signature BLOB, key_id TEXT, frontier BLOB NOT NULL);
@@ -46,9 +48,19 @@ CREATE INDEX IF NOT EXISTS entries_request ON entries(request_id);
 CREATE INDEX IF NOT EXISTS entries_time ON entries(time_us) WHERE )sql" KUBEGATE_INDEXED_ROWS R"sql(;
 CREATE INDEX IF NOT EXISTS entries_username ON entries(username) WHERE )sql" KUBEGATE_INDEXED_ROWS R"sql(;
 CREATE INDEX IF NOT EXISTS entries_subject ON entries(subject) WHERE )sql" KUBEGATE_INDEXED_ROWS R"sql(;
-CREATE INDEX IF NOT EXISTS entries_session ON entries(session_id) WHERE )sql" KUBEGATE_INDEXED_ROWS R"sql(;
 CREATE INDEX IF NOT EXISTS entries_cluster_namespace ON entries(cluster, namespace) WHERE )sql" KUBEGATE_INDEXED_ROWS R"sql(;
 CREATE INDEX IF NOT EXISTS entries_approval ON entries(approval_id) WHERE )sql" KUBEGATE_INDEXED_ROWS R"sql(;
+)sql";
+
+// A gateway session's entries lie between its first and last seq, which the sessions table keeps
+// (schema version 3). An index on entries(session_id) put each new entry on its own session's leaf
+// page, so a commit rewrote one page per session it touched; the sessions table's rows for the
+// sessions open now share a page or two. Versions 1 and 2 had that index; their ranges are built
+// from the entries once.
+constexpr const char* kSessionRangesFromEntries = R"sql(
+DROP INDEX IF EXISTS entries_session;
+INSERT OR REPLACE INTO sessions(session_id, first_seq, last_seq)
+  SELECT session_id, MIN(seq), MAX(seq) FROM entries WHERE session_id <> '' GROUP BY session_id;
 )sql";
 
 // Version 1's full indexes, rebuilt as partial ones by kIndexes.
@@ -60,6 +72,13 @@ DROP INDEX IF EXISTS entries_session;
 DROP INDEX IF EXISTS entries_cluster_namespace;
 DROP INDEX IF EXISTS entries_approval;
 )sql";
+
+bool readableSchemaVersion(std::string_view version) {
+  for (int v = kOldestSchemaVersion; v <= kSchemaVersion; ++v) {
+    if (version == std::to_string(v)) return true;
+  }
+  return false;
+}
 
 // A macro so statements are whole literals (concatenated by the compiler, not at run time).
 #define KUBEGATE_ENTRY_COLUMNS                                                                            \
@@ -182,6 +201,7 @@ class SqliteStore final : public Store {
   StoreResult<std::optional<std::int64_t>> singleInteger(const std::string& sql, std::optional<std::int64_t> param);
   StoreResult<void> insertEntry(const StoredEntry& stored);
   StoreResult<void> insertHead(const TreeHead& head);
+  StoreResult<void> widenSessionRange(std::string_view session, std::uint64_t first, std::uint64_t last);
   StoreResult<void> writeBatch(std::span<const StoredEntry> entries, const TreeHead* head);
   StoreResult<void> writePrune(const PruneCheckpoint& checkpoint);
   template <class F>
@@ -191,6 +211,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<sqlite3, DbCloser> db_;
   std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StmtFinalizer>> statements_;
   sqlite3_stmt* insertEntryStatement_ = nullptr;  // one of statements_
+  bool sessionRanges_ = false;  // schema version 3: the sessions table holds each session's seq range
   // The writer thread and a caller's thread may share a store; SQLite statements must not be.
   std::mutex mutex_;
 };
@@ -251,12 +272,13 @@ StoreResult<void> SqliteStore::createOrMigrateSchema() {
   if (!version) return version.error();
   const std::string current = std::to_string(kSchemaVersion);
   if (*version == current) return exec(kIndexes);
-  if (*version && *version != std::to_string(kOldestSchemaVersion))
+  if (*version && !readableSchemaVersion(**version))
     return StoreError{"unsupported audit database schema version " + **version};
-  // New, or version 1. Entries and their leaf hashes are untouched: only indexes change.
-  if (*version) {
+  // New, or an older version. Entries and their leaf hashes are untouched: only indexes change.
+  if (*version == std::to_string(kOldestSchemaVersion)) {
     if (auto r = exec(kDropVersion1Indexes); !r) return r;
   }
+  if (auto r = exec(kSessionRangesFromEntries); !r) return r;
   if (auto r = exec(kIndexes); !r) return r;
   return run("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '" + current + "')");
 }
@@ -274,9 +296,10 @@ StoreResult<void> SqliteStore::initialize(const SqliteOptions& options) {
   auto version = schemaVersion();
   if (!version) return version.error();
   if (!*version) return StoreError{"not a kubegate audit database (no schema version)"};
-  // A reader takes both versions: they differ only in which rows the indexes hold.
-  if (**version != std::to_string(kSchemaVersion) && **version != std::to_string(kOldestSchemaVersion))
-    return StoreError{"unsupported audit database schema version " + **version};
+  // A reader takes every version: they differ only in their indexes. Before version 3 a session's
+  // entries are found by their session_id column alone.
+  if (!readableSchemaVersion(**version)) return StoreError{"unsupported audit database schema version " + **version};
+  sessionRanges_ = **version == std::to_string(kSchemaVersion);
   return {};
 }
 
@@ -320,10 +343,32 @@ StoreResult<void> SqliteStore::insertHead(const TreeHead& head) {
 }
 
 StoreResult<void> SqliteStore::writeBatch(std::span<const StoredEntry> entries, const TreeHead* head) {
+  // Each session's range is widened once per batch, to the batch's last entry of it.
+  std::unordered_map<std::string_view, std::pair<std::uint64_t, std::uint64_t>> sessions;
   for (const StoredEntry& stored : entries) {
     if (auto r = insertEntry(stored); !r) return r;
+    const std::string& session = stored.entry.index.sessionId;
+    if (session.empty()) continue;
+    auto [range, added] = sessions.try_emplace(session, stored.seq, stored.seq);
+    range->second.second = stored.seq;
+  }
+  for (const auto& [session, range] : sessions) {
+    if (auto r = widenSessionRange(session, range.first, range.second); !r) return r;
   }
   if (head) return insertHead(*head);
+  return {};
+}
+
+StoreResult<void> SqliteStore::widenSessionRange(std::string_view session, std::uint64_t first, std::uint64_t last) {
+  auto stmt = statement(
+      "INSERT INTO sessions(session_id, first_seq, last_seq) VALUES(?,?,?) ON CONFLICT(session_id) DO UPDATE SET "
+      "first_seq = min(first_seq, excluded.first_seq), last_seq = max(last_seq, excluded.last_seq)");
+  if (!stmt) return stmt.error();
+  StatementUse use(*stmt);
+  use.bind(1, session);
+  use.bind(2, static_cast<std::int64_t>(first));
+  use.bind(3, static_cast<std::int64_t>(last));
+  if (sqlite3_step(use.get()) != SQLITE_DONE) return failure("recording a session's range");
   return {};
 }
 
@@ -458,6 +503,13 @@ StoreResult<std::vector<StoredEntry>> SqliteStore::query(const QueryFilter& filt
   text(filter.decision, "decision");
   text(filter.approvalId, "approval_id");
   text(filter.sessionId, "session_id");
+  if (filter.sessionId && sessionRanges_) {
+    // The session's seq range bounds the scan of the primary key; unknown sessions match nothing.
+    sql += " AND seq BETWEEN (SELECT first_seq FROM sessions WHERE session_id = ?)"
+           " AND (SELECT last_seq FROM sessions WHERE session_id = ?)";
+    texts.push_back(*filter.sessionId);
+    texts.push_back(*filter.sessionId);
+  }
   text(filter.requestId, "request_id");
   if (filter.fromMicros) sql += " AND time_us >= ?", numbers.push_back(*filter.fromMicros);
   if (filter.toMicros) sql += " AND time_us <= ?", numbers.push_back(*filter.toMicros);
@@ -485,7 +537,8 @@ StoreResult<std::vector<StoredEntry>> SqliteStore::entriesOfRequest(const std::s
 
 StoreResult<void> SqliteStore::writePrune(const PruneCheckpoint& checkpoint) {
   const auto size = static_cast<std::int64_t>(checkpoint.head.size);
-  for (const char* sql : {"DELETE FROM entries WHERE seq < ?", "DELETE FROM tree_heads WHERE size < ?"}) {
+  for (const char* sql : {"DELETE FROM entries WHERE seq < ?", "DELETE FROM tree_heads WHERE size < ?",
+                          "DELETE FROM sessions WHERE last_seq < ?"}) {
     auto stmt = statement(sql);
     if (!stmt) return stmt.error();
     StatementUse use(*stmt);

@@ -302,7 +302,7 @@ void downgradeToVersion1(const std::string& path) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* sql = R"sql(
     DROP INDEX entries_time; DROP INDEX entries_username; DROP INDEX entries_subject;
-    DROP INDEX entries_session; DROP INDEX entries_cluster_namespace; DROP INDEX entries_approval;
+    DROP TABLE sessions; DROP INDEX entries_cluster_namespace; DROP INDEX entries_approval;
     CREATE INDEX entries_time ON entries(time_us);
     CREATE INDEX entries_username ON entries(username);
     CREATE INDEX entries_subject ON entries(subject);
@@ -331,8 +331,10 @@ TEST_F(SqliteStoreTest, VersionOneDatabasesAreReadAsTheyAreAndMigratedByTheGatew
 
   store = openStore(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
-  EXPECT_EQ(scalar(path, partialIndexes), "6");
+  EXPECT_EQ(scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(scalar(path, partialIndexes), "5");
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'entries_session'"), "0");
+  EXPECT_EQ(scalar(path, "SELECT first_seq || '-' || last_seq FROM sessions WHERE session_id = 'sess-3'"), "3-19");
   EXPECT_EQ(seqsOf(store->query(aliceRequests).value()), (std::vector<std::uint64_t>{3, 9, 15}));
   // The entries are untouched: their leaf hashes still recompute, and the log continues.
   for (const auto& e : store->readEntries(0, 100).value()) EXPECT_EQ(entryLeafHash(e), e.leafHash);
@@ -340,13 +342,50 @@ TEST_F(SqliteStoreTest, VersionOneDatabasesAreReadAsTheyAreAndMigratedByTheGatew
   EXPECT_EQ(store->nextSeq().value(), 23u);
 }
 
+// Entries 0-19 have sessions sess-0 .. sess-3 by seq % 4.
+QueryFilter sessionFilter(const std::string& session) {
+  QueryFilter f;
+  f.sessionId = session;
+  return f;
+}
+
+TEST_F(SqliteStoreTest, ASessionsEntriesAreFoundThroughItsRangeAcrossBatchesAndKinds) {
+  EXPECT_EQ(seqsOf(store->query(sessionFilter("sess-1")).value()), (std::vector<std::uint64_t>{1, 5, 9, 13, 17}));
+  ASSERT_TRUE(store->appendBatch(storedEntries(20, 9), nullptr));  // 20-28: sess-1 gets 21 and 25
+  EXPECT_EQ(seqsOf(store->query(sessionFilter("sess-1")).value()),
+            (std::vector<std::uint64_t>{1, 5, 9, 13, 17, 21, 25}));
+  EXPECT_EQ(scalar(path, "SELECT first_seq || '-' || last_seq FROM sessions WHERE session_id = 'sess-1'"), "1-25");
+  EXPECT_TRUE(store->query(sessionFilter("sess-9")).value().empty());
+  QueryFilter requestsOfSession = sessionFilter("sess-0");
+  requestsOfSession.kind = EntryKind::request;
+  EXPECT_EQ(seqsOf(store->query(requestsOfSession).value()), (std::vector<std::uint64_t>{0, 12, 24}));
+}
+
+// What a build before session ranges left behind: schema version 2, a partial index on session_id.
+TEST_F(SqliteStoreTest, VersionTwoDatabasesFindSessionsByColumnUntilTheGatewayBuildsTheirRanges) {
+  store.reset();
+  testing::rawSql(path, "DROP TABLE sessions");
+  testing::rawSql(path, "CREATE INDEX entries_session ON entries(session_id) WHERE kind <> 'response'");
+  testing::rawSql(path, "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+  auto reader = openStore(path, /*readOnly=*/true);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(seqsOf(reader->query(sessionFilter("sess-2")).value()), (std::vector<std::uint64_t>{2, 6, 10, 14, 18}));
+  reader.reset();
+  store = openStore(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(scalar(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'entries_session'"), "0");
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM sessions"), "4");
+  EXPECT_EQ(seqsOf(store->query(sessionFilter("sess-2")).value()), (std::vector<std::uint64_t>{2, 6, 10, 14, 18}));
+}
+
 TEST_F(SqliteStoreTest, NewerSchemaVersionsAreRefused) {
   store.reset();
-  testing::rawSql(path, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+  testing::rawSql(path, "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
   for (bool readOnly : {true, false}) {
     auto opened = openSqliteStore({.path = path, .readOnly = readOnly});
     ASSERT_FALSE(opened);
-    EXPECT_NE(opened.error().message.find("unsupported audit database schema version 3"), std::string::npos)
+    EXPECT_NE(opened.error().message.find("unsupported audit database schema version 4"), std::string::npos)
         << opened.error().message;
   }
 }
