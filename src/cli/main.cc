@@ -2,9 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <unistd.h>
 #include <iostream>
 
+#include "admin/log_sink.h"
 #include "audit/audit_setup.h"
 #include "cli/audit_command.h"
 #include "cli/request_command.h"
@@ -20,6 +23,15 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// Request lines are written by a flusher thread every few milliseconds, not by the io threads
+// (src/admin/log_sink.h says why).
+constexpr auto kLogFlushInterval = std::chrono::milliseconds(5);
+
+void useLogFlusher() {
+  auto sink = std::make_shared<kubegate::admin::BufferedLogSink>(STDOUT_FILENO, kLogFlushInterval);
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("kubegate", std::move(sink)));
+}
+
 void setUpLogging(const std::string& level) {
   // One JSON object per line: {"time":…,"level":…,"log":{…}}; messages are JSON objects themselves.
   spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","log":%v})", spdlog::pattern_time_type::utc);
@@ -34,6 +46,7 @@ int serve(const std::string& configFlag) {
   try {
     path = config::resolveConfigPath(configFlag);
     auto cfg = config::loadConfigFile(path);
+    useLogFlusher();
     setUpLogging(cfg.logLevel);
     runtime = proxy::buildRuntime(std::move(cfg), 1);
     // Opened once for the process: a reload changes policies and clusters, not where the record is.
@@ -42,16 +55,23 @@ int serve(const std::string& configFlag) {
     std::cerr << "kubegate: " << e.what() << "\n";
     return 2;
   }
-  net::GatewayServer server(path, runtime, std::move(auditLog));
-  try {
-    server.start();
-  } catch (const std::exception& e) {
-    std::cerr << "kubegate: cannot start: " << e.what() << "\n";
-    return 1;
+  int status = 0;
+  {
+    net::GatewayServer server(path, runtime, std::move(auditLog));
+    try {
+      server.start();
+    } catch (const std::exception& e) {
+      std::cerr << "kubegate: cannot start: " << e.what() << "\n";
+      status = 1;
+    }
+    if (status == 0) {
+      server.run();
+      spdlog::info("{}", R"({"msg":"stopped"})");
+    }
   }
-  server.run();
-  spdlog::info("{}", R"({"msg":"stopped"})");
-  return 0;
+  // After the server, whose threads log until they are joined: writes out what is still buffered.
+  spdlog::shutdown();
+  return status;
 }
 
 int checkConfig(const std::string& configFlag) {
