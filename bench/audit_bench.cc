@@ -24,6 +24,8 @@
 
 #include "audit/audit_log.h"
 #include "audit/delegating_store.h"
+#include "audit/request_record.h"
+#include "policy/policy.h"
 #include "proxy/request_audit.h"
 
 namespace kubegate::audit {
@@ -138,6 +140,54 @@ BENCHMARK(BM_AuditAppendDurable)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(3.0);
+
+// The two documents the io thread builds for every forwarded request (request_record.cc), from
+// the facts of an OIDC agent's pod list.
+void BM_RecordDocuments(benchmark::State& state) {
+  identity::Identity agent;
+  agent.authenticator = "oidc";
+  agent.username = "oidc:deploy-bot";
+  agent.groups = {"agents", "agents:payments", "team-payments"};
+  agent.issuer = "https://idp.example.com/realms/agents";
+  agent.subject = "client-deploy-bot";
+  agent.purpose = "ticket-4711";
+  auto classified = k8s::classify("GET", "/api/v1/namespaces/payments/pods", {});
+  if (!classified) return state.SkipWithError("classify failed");
+  const k8s::RequestInfo info = *classified;
+  policy::Decision decision;
+  decision.effect = policy::Effect::allow;
+  decision.ruleId = "payments-readers";
+  decision.policyDigest = "sha256:e177502cfead8f512044df8d5e14388f536fbc9fb8e3ba63b7234ab116f2a45d";
+  for (auto _ : state) {
+    RequestFacts f;
+    f.requestId = "1a22ae94ce4633a11ac43baf";
+    f.sessionId = "1a22ae94cc3214587219b8d9";
+    f.sourceAddress = "10.0.3.17";
+    f.received = std::chrono::system_clock::now();
+    f.identity = &agent;
+    f.userAgent = "kubectl/v1.33.0 (linux/amd64) kubernetes/abcdef0";
+    f.cluster = "prod-eu";
+    f.method = "GET";
+    f.uri = "/clusters/prod-eu/api/v1/namespaces/payments/pods?limit=500";
+    f.info = &info;
+    f.decision = &decision;
+    f.upstreamUser = agent.username;
+    f.upstreamGroups = agent.groups;
+    Entry request = requestEntry(f);
+    CompletionFacts c;
+    c.context = {f.requestId, f.sessionId, f.cluster, &agent, &info};
+    c.finished = f.received;
+    c.seconds = 0.000873;
+    c.status = 200;
+    c.bytesOut = 23512;
+    c.body.size = 23512;
+    c.body.contentType = "application/json";
+    Entry response = responseEntry(c);
+    benchmark::DoNotOptimize(request.document.data());
+    benchmark::DoNotOptimize(response.document.data());
+  }
+}
+BENCHMARK(BM_RecordDocuments);
 
 double processCpuSeconds() {
   rusage usage{};
