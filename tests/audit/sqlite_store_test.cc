@@ -32,6 +32,19 @@ std::vector<std::uint64_t> seqsOf(const std::vector<StoredEntry>& entries) {
   return out;
 }
 
+std::string scalar(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -228,12 +241,17 @@ TEST_F(SqliteStoreTest, PruneKeepsTheCheckpointAndTheSequence) {
   EXPECT_EQ((*kept)->frontier, checkpoint.frontier);
   EXPECT_EQ(store->firstSeqAtOrAfter(0).value(), std::optional<std::uint64_t>(12));
   EXPECT_EQ(store->firstSeqAtOrAfter(makeEntry(15).timeMicros).value(), std::optional<std::uint64_t>(15));
+  QueryFilter session0;
+  session0.sessionId = "sess-0";
+  EXPECT_EQ(seqsOf(store->query(session0).value()), (std::vector<std::uint64_t>{12, 16}));
 
-  // All pruned: the sequence still continues after the last entry ever written.
+  // All pruned: the sequence still continues after the last entry ever written, and no session
+  // range points into what is gone.
   checkpoint.head.size = 20;
   ASSERT_TRUE(store->prune(checkpoint));
   EXPECT_TRUE(store->readEntries(0, 100)->empty());
   EXPECT_EQ(store->nextSeq().value(), 20u);
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM sessions"), "0");
 }
 
 TEST_F(SqliteStoreTest, StoredBytesGrowWithEntries) {
@@ -281,19 +299,6 @@ TEST_F(SqliteStoreTest, EveryKindIsFoundThoughOnlyRequestsAndSessionsAreIndexed)
   responses.identity = "sub-alice";
   responses.namespace_ = "ns-1";
   EXPECT_EQ(seqsOf(store->query(responses).value()), (std::vector<std::uint64_t>{1, 7, 13, 19}));
-}
-
-std::string scalar(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
-      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
 }
 
 // What a build before partial indexes left behind: schema version 1, every index over every row.
