@@ -29,22 +29,18 @@ BufferedLogSink::~BufferedLogSink() {
 
 void BufferedLogSink::log(const spdlog::details::log_msg& msg) {
   spdlog::memory_buf_t line;
-  std::string full;
+  bool first = false, full = false;
   {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     formatter_->format(msg, line);
-    const bool first = pending_.empty();
+    first = pending_.empty();
     pending_.append(line.data(), line.size());
-    if (pending_.size() < maxBuffered_) {
-      lock.unlock();
-      if (first) wake_.notify_one();  // the flusher sleeps while there is nothing to write
-      return;
-    }
-    full.swap(pending_);
+    full = pending_.size() >= maxBuffered_;
   }
-  // The flusher has fallen behind (or the interval is long): this thread writes, as without a buffer.
-  std::lock_guard write(writeMutex_);
-  writeTaken(full);
+  // The flusher has fallen behind (or the interval is long): this thread writes, as without a
+  // buffer. Through flush(), so the buffer is taken under the write lock and lines stay in order.
+  if (full) return flush();
+  if (first) wake_.notify_one();  // the flusher sleeps while there is nothing to write
 }
 
 void BufferedLogSink::flush() {

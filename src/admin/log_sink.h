@@ -33,14 +33,14 @@ class BufferedLogSink final : public spdlog::sinks::sink {
 
  private:
   void flushLoop();
-  // Writes `pending_` out; the caller holds writeMutex_ and not mutex_.
+  // Writes lines taken from `pending_`; the caller holds writeMutex_ and not mutex_.
   void writeTaken(std::string& lines);
 
   const int fd_;
   const std::chrono::milliseconds interval_;
   const std::size_t maxBuffered_;
   std::mutex mutex_;       // pending_, formatter_, stopping_
-  std::mutex writeMutex_;  // keeps writes in order when a logging thread writes a full buffer itself
+  std::mutex writeMutex_;  // taken before pending_ is, so lines reach fd_ in the order they were logged
   std::unique_ptr<spdlog::formatter> formatter_;
   std::string pending_;
   bool stopping_ = false;
