@@ -1,4 +1,4 @@
-// Byte-for-byte parity with Debian's own AWS tools at a frozen clock (faketime 2023-04-28 00:00:00 UTC):
+// Byte-for-byte parity with Debian's own AWS tools at a frozen clock (faketime 2026-11-29 14:00:00 UTC):
 // `aws eks get-token` (awscli 2.9.19) and python3-botocore driven by tests/aws/botocore_parity.py, both run
 // in a clean environment (no config or credentials files, no instance metadata), nothing sent anywhere.
 // Skipped with a one-line reason when a tool is not installed.
@@ -24,14 +24,15 @@
 #include "aws/eks_token.h"
 #include "aws/sts_requests.h"
 #include "http/base64.h"
+#include "aws/fixture_values.h"  // beside this file
 
 namespace kubegate::aws {
 namespace {
 
 namespace fs = std::filesystem;
 
-const Clock::time_point kApril28 = Clock::time_point{std::chrono::seconds{1682640000}};
-constexpr const char* kFrozenClock = "2023-04-28 00:00:00";
+const Clock::time_point kFixtureTime = fixture::kTime;
+constexpr const char* kFrozenClock = fixture::kFrozenClock;
 // Explicit paths: a pyenv shim shadows python3 and aws in PATH on development machines.
 constexpr const char* kAws = "/usr/bin/aws";
 constexpr const char* kPython = "/usr/bin/python3";
@@ -153,11 +154,7 @@ struct TokenCase {
 const std::vector<TokenCase> kTokenCases = {{"us-west-2", ""}, {"us-east-1", "kubegate/fixture+session=token"}, {"us-east-1", ""}};
 
 Credentials tokenCredentials(const TokenCase& c) {
-  Credentials credentials;
-  credentials.accessKeyId = "ASIAKUBEGATEFIXTURE1";
-  credentials.secretAccessKey = "kubegateFixtureSecretKey/NotARealKey0000000";
-  credentials.sessionToken = c.sessionToken;
-  return credentials;
+  return fixture::credentials(c.sessionToken);
 }
 
 TEST(AwsCliParity, EksGetTokenMatchesByteForByte) {
@@ -165,21 +162,21 @@ TEST(AwsCliParity, EksGetTokenMatchesByteForByte) {
   CleanEnvironment clean;
   for (const auto& c : kTokenCases) {
     SCOPED_TRACE(c.region + (c.sessionToken.empty() ? "" : " with session token"));
-    std::map<std::string, std::string> extra{{"AWS_ACCESS_KEY_ID", "ASIAKUBEGATEFIXTURE1"},
-                                             {"AWS_SECRET_ACCESS_KEY", "kubegateFixtureSecretKey/NotARealKey0000000"},
+    std::map<std::string, std::string> extra{{"AWS_ACCESS_KEY_ID", fixture::kAccessKeyId},
+                                             {"AWS_SECRET_ACCESS_KEY", fixture::kSecretAccessKey},
                                              {"AWS_DEFAULT_REGION", c.region}};
     if (!c.sessionToken.empty()) extra["AWS_SESSION_TOKEN"] = c.sessionToken;
     const auto run = runProcess({kFaketime, "-f", kFrozenClock, kAws, "eks", "get-token", "--cluster-name",
-                                 "test-cluster", "--output", "json"},
+                                 fixture::kCluster, "--output", "json"},
                                 clean.variables(extra));
     ASSERT_EQ(run.exitCode, 0) << run.err;
     const auto status = boost::json::parse(run.out).at("status").as_object();
 
-    const auto ours = mintEksToken(tokenCredentials(c), "test-cluster", regionalStsEndpoint(c.region), kApril28);
+    const auto ours = mintEksToken(tokenCredentials(c), fixture::kCluster, regionalStsEndpoint(c.region), kFixtureTime);
     ASSERT_TRUE(ours) << ours.error().message;
     EXPECT_EQ(ours->token, status.at("token").as_string().c_str());
-    EXPECT_EQ(status.at("expirationTimestamp").as_string(), "2023-04-28T00:14:00Z");
-    EXPECT_EQ(ours->expiresAt, kApril28 + std::chrono::minutes{14});
+    EXPECT_EQ(status.at("expirationTimestamp").as_string(), "2026-11-29T14:14:00Z");
+    EXPECT_EQ(ours->expiresAt, kFixtureTime + std::chrono::minutes{14});
   }
 }
 
@@ -218,17 +215,17 @@ TEST(BotocoreParity, PresignedEksTokenMatches) {
   CleanEnvironment clean;
   for (const auto& c : kTokenCases) {
     const auto endpoint = regionalStsEndpoint(c.region);
-    const auto ours = mintEksToken(tokenCredentials(c), "test-cluster", endpoint, kApril28);
+    const auto ours = mintEksToken(tokenCredentials(c), fixture::kCluster, endpoint, kFixtureTime);
     ASSERT_TRUE(ours) << ours.error().message;
     for (const std::string signer : {"python", "installed"}) {
       SCOPED_TRACE(c.region + (c.sessionToken.empty() ? "" : " with session token") + ", " + signer + " signer");
       boost::json::object spec{{"signer", signer},
-                               {"access_key_id", "ASIAKUBEGATEFIXTURE1"},
-                               {"secret_access_key", "kubegateFixtureSecretKey/NotARealKey0000000"},
+                               {"access_key_id", fixture::kAccessKeyId},
+                               {"secret_access_key", fixture::kSecretAccessKey},
                                {"session_token", c.sessionToken},
                                {"region", c.region},
                                {"endpoint_url", "https://" + endpoint.host},
-                               {"cluster", "test-cluster"}};
+                               {"cluster", fixture::kCluster}};
       const auto theirs = runBotocore(clean, "eks-token", spec);
       ASSERT_FALSE(theirs.empty());
       if (signer == "python") {
@@ -274,11 +271,8 @@ TEST(BotocoreParity, AssumeRoleRequestMatches) {
   for (const std::string sessionToken : {"", "AQoDYXdzEPT//////////wEXAMPLE+token="}) {
     for (const std::string signer : {"python", "installed"}) {
       SCOPED_TRACE(signer + " signer" + (sessionToken.empty() ? "" : ", temporary caller credentials"));
-      Credentials caller;
-      caller.accessKeyId = "AKIDEXAMPLE";
-      caller.secretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-      caller.sessionToken = sessionToken;
-      const auto ours = buildAssumeRoleRequest(everyAssumeRoleParameter(), caller, endpoint, kApril28);
+      Credentials caller = fixture::credentials(sessionToken);
+      const auto ours = buildAssumeRoleRequest(everyAssumeRoleParameter(), caller, endpoint, kFixtureTime);
       ASSERT_TRUE(ours) << ours.error().message;
 
       const auto theirs = runBotocore(clean, "assume-role",

@@ -32,7 +32,7 @@ CLUSTER_ID_HEADER = 'x-k8s-aws-id'
 
 CREDENTIALS_XML = (
     '<Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>secret</SecretAccessKey>'
-    '<SessionToken>token</SessionToken><Expiration>2023-04-28T01:00:00Z</Expiration></Credentials>'
+    '<SessionToken>token</SessionToken><Expiration>2026-11-29T15:00:00Z</Expiration></Credentials>'
 )
 CANNED_RESPONSES = {
     'AssumeRole': (

@@ -19,7 +19,7 @@ using RoleResult = boost::system::result<AssumedRole, AwsError>;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const Clock::time_point kStart{seconds(1682640000)};
+const Clock::time_point kStart{seconds(1795960800)};
 
 // Blocks every fetch that starts while closed, until open() (on the io_context it was made for).
 struct Gate {

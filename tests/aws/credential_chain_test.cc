@@ -24,7 +24,7 @@ constexpr const char* kContainerToken = "pod-identity-token-1";
 std::string credentialsJson(const std::string& keyId, const std::string& extra = "") {
   return "{\"Code\":\"Success\",\"AccessKeyId\":\"" + keyId +
          "\",\"SecretAccessKey\":\"metadata/secret\",\"Token\":\"metadata-token\","
-         "\"Expiration\":\"2023-04-28T01:00:00Z\"" + extra + "}";
+         "\"Expiration\":\"2026-11-29T15:00:00Z\"" + extra + "}";
 }
 
 std::string stsSuccess(const std::string& operation, const std::string& keyId) {
@@ -32,7 +32,7 @@ std::string stsSuccess(const std::string& operation, const std::string& keyId) {
          "Result><AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:s</AssumedRoleId><Arn>arn:aws:sts::123456789012:"
          "assumed-role/r/s</Arn></AssumedRoleUser><Credentials><AccessKeyId>" + keyId +
          "</AccessKeyId><SecretAccessKey>sts/secret</SecretAccessKey><SessionToken>sts-token</SessionToken>"
-         "<Expiration>2023-04-28T01:00:00Z</Expiration></Credentials></" + operation + "Result><ResponseMetadata>"
+         "<Expiration>2026-11-29T15:00:00Z</Expiration></Credentials></" + operation + "Result><ResponseMetadata>"
          "<RequestId>r-1</RequestId></ResponseMetadata></" + operation + "Response>";
 }
 
@@ -58,7 +58,7 @@ struct ChainFixture : ::testing::Test {
       sleeps.push_back(d);
       co_return;
     };
-    o.now = [] { return Clock::time_point(std::chrono::seconds(1682640000)); };  // 2023-04-28T00:00:00Z
+    o.now = [] { return Clock::time_point(std::chrono::seconds(1795960800)); };  // 2026-11-29T14:00:00Z
     return o;
   }
   CredentialsResult fetch(const std::shared_ptr<CredentialProvider>& provider) {
@@ -78,7 +78,7 @@ TEST_F(ChainFixture, EnvironmentKeysWithTokenAndExpiration) {
   env["AWS_ACCESS_KEY_ID"] = "AKIDENV";
   env["AWS_SECRET_ACCESS_KEY"] = kEnvSecret;
   env["AWS_SESSION_TOKEN"] = "env-token";
-  env["AWS_CREDENTIAL_EXPIRATION"] = "2023-04-28T02:00:00+01:00";
+  env["AWS_CREDENTIAL_EXPIRATION"] = "2026-11-29T16:00:00+01:00";
   auto c = fetch(makeDefaultCredentialChain(options()));
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->accessKeyId, "AKIDENV");
@@ -86,7 +86,7 @@ TEST_F(ChainFixture, EnvironmentKeysWithTokenAndExpiration) {
   EXPECT_EQ(c->sessionToken, "env-token");
   EXPECT_EQ(c->source, "environment");
   ASSERT_TRUE(c->expiration);
-  EXPECT_EQ(c->expiration->time_since_epoch(), std::chrono::seconds(1682643600));
+  EXPECT_EQ(c->expiration->time_since_epoch(), std::chrono::seconds(1795964400));
 }
 
 TEST_F(ChainFixture, AnAccessKeyWithoutSecretIsAnErrorNotAFallThrough) {
@@ -164,7 +164,7 @@ TEST_F(ChainFixture, ProfileRoleAssumedWithTheSourceProfilesKeys) {
   EXPECT_EQ(c->source, "profile:dev");
   ASSERT_EQ(sts.requests().size(), 1u);
   const auto& sent = sts.requests()[0];
-  EXPECT_NE(sent.header("authorization").find("Credential=AKIDBASE/20230428/us-west-2/sts/aws4_request"), std::string::npos);
+  EXPECT_NE(sent.header("authorization").find("Credential=AKIDBASE/20261129/us-west-2/sts/aws4_request"), std::string::npos);
   EXPECT_NE(sent.body.find("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdev"), std::string::npos) << sent.body;
   EXPECT_NE(sent.body.find("RoleSessionName=dev-session"), std::string::npos);
   EXPECT_NE(sent.body.find("DurationSeconds=1200"), std::string::npos);
@@ -207,7 +207,7 @@ TEST_F(ChainFixture, WebIdentityTokenFileIsReadAgainOnEveryRefresh) {
   env["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile;
   env["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/irsa";
   env["AWS_ROLE_SESSION_NAME"] = "gw-pod";
-  auto clockNow = Clock::time_point(std::chrono::seconds(1682640000));  // credentials expire 1 h later
+  auto clockNow = Clock::time_point(std::chrono::seconds(1795960800));  // credentials expire 1 h later
   RefreshingCredentials::Options cacheOptions;
   cacheOptions.now = [&] { return clockNow; };
   RefreshingCredentials cache(makeDefaultCredentialChain(options(sts.hostPort())), cacheOptions);

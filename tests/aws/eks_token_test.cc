@@ -18,6 +18,7 @@
 #include "aws/sts_requests.h"
 #include "http/base64.h"
 #include "http/hygiene.h"
+#include "aws/fixture_values.h"  // beside this file
 
 namespace kubegate::aws {
 namespace {
@@ -25,16 +26,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const Clock::time_point kApril28 = Clock::time_point{std::chrono::seconds{1682640000}};  // 2023-04-28T00:00:00Z
+const Clock::time_point kFixtureTime = fixture::kTime;
 
-// The project's own fixture keys; the shared vectors' inputs and outputs are read from
-// $KUBEGATE_SHARED_DIR by EksTokenVectors below, never copied here.
-Credentials fixtureCredentials() {
-  Credentials credentials;
-  credentials.accessKeyId = "ASIAKUBEGATEFIXTURE1";
-  credentials.secretAccessKey = "kubegateFixtureSecretKey/NotARealKey0000000";
-  return credentials;
-}
+// The project's own fixture keys (aws/fixture_values.h); the shared vectors' inputs and outputs are
+// read from $KUBEGATE_SHARED_DIR by EksTokenVectors below, never copied here.
+Credentials fixtureCredentials() { return fixture::credentials(); }
 
 // The url alphabet without padding, decoded back through the strict standard decoder.
 std::string decodeBase64Url(std::string text) {
@@ -50,7 +46,7 @@ TEST(EksToken, Base64UrlUsesTheUrlAlphabetWithoutPadding) {
 }
 
 TEST(EksToken, SignsAHostWithAPortAsGiven) {
-  const auto token = mintEksToken(fixtureCredentials(), "c", StsEndpoint{"us-east-1", "127.0.0.1:8443"}, kApril28);
+  const auto token = mintEksToken(fixtureCredentials(), "c", StsEndpoint{"us-east-1", "127.0.0.1:8443"}, kFixtureTime);
   ASSERT_TRUE(token);
   const std::string url = decodeBase64Url(token->token.substr(std::string_view("k8s-aws-v1.").size()));
   EXPECT_TRUE(url.starts_with("https://127.0.0.1:8443/?Action=GetCallerIdentity&Version=2011-06-15&")) << url;
@@ -63,7 +59,7 @@ TEST(EksToken, FailsClosedAboveFourKilobytes) {
   std::size_t lastFit = 0;
   for (std::size_t length = 2000; length < 3000; ++length) {
     credentials.sessionToken = std::string(length, 'A');
-    const auto token = mintEksToken(credentials, "test-cluster", regionalStsEndpoint("us-west-2"), kApril28);
+    const auto token = mintEksToken(credentials, fixture::kCluster, regionalStsEndpoint("us-west-2"), kFixtureTime);
     if (!token) {
       EXPECT_EQ(token.error().kind, AwsError::Kind::invalidInput);
       EXPECT_NE(token.error().message.find("4096"), std::string::npos);
@@ -78,25 +74,25 @@ TEST(EksToken, FailsClosedAboveFourKilobytes) {
 TEST(EksToken, ExpiresBeforeItsCredentials) {
   Credentials credentials = fixtureCredentials();
   credentials.sessionToken = "token";
-  credentials.expiration = kApril28 + 10min;
-  const auto early = mintEksToken(credentials, "test-cluster", regionalStsEndpoint("us-west-2"), kApril28);
+  credentials.expiration = kFixtureTime + 10min;
+  const auto early = mintEksToken(credentials, fixture::kCluster, regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_TRUE(early);
-  EXPECT_EQ(early->expiresAt, kApril28 + 9min);
+  EXPECT_EQ(early->expiresAt, kFixtureTime + 9min);
 
-  credentials.expiration = kApril28 + 1h;
-  const auto full = mintEksToken(credentials, "test-cluster", regionalStsEndpoint("us-west-2"), kApril28);
+  credentials.expiration = kFixtureTime + 1h;
+  const auto full = mintEksToken(credentials, fixture::kCluster, regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_TRUE(full);
-  EXPECT_EQ(full->expiresAt, kApril28 + 14min);
+  EXPECT_EQ(full->expiresAt, kFixtureTime + 14min);
 
-  credentials.expiration = kApril28 + 30s;
-  const auto dying = mintEksToken(credentials, "test-cluster", regionalStsEndpoint("us-west-2"), kApril28);
+  credentials.expiration = kFixtureTime + 30s;
+  const auto dying = mintEksToken(credentials, fixture::kCluster, regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_FALSE(dying);
   EXPECT_EQ(dying.error().kind, AwsError::Kind::noCredentials);
 }
 
 TEST(EksToken, RefusesAnEmptyClusterNameOrCredentials) {
-  EXPECT_FALSE(mintEksToken(fixtureCredentials(), "", regionalStsEndpoint("us-west-2"), kApril28));
-  EXPECT_EQ(mintEksToken(Credentials{}, "c", regionalStsEndpoint("us-west-2"), kApril28).error().kind,
+  EXPECT_FALSE(mintEksToken(fixtureCredentials(), "", regionalStsEndpoint("us-west-2"), kFixtureTime));
+  EXPECT_EQ(mintEksToken(Credentials{}, "c", regionalStsEndpoint("us-west-2"), kFixtureTime).error().kind,
             AwsError::Kind::noCredentials);
 }
 

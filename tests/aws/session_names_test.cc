@@ -7,6 +7,7 @@
 
 #include "aws/session_names.h"
 #include "aws/sts_requests.h"
+#include "aws/fixture_values.h"  // beside this file
 
 namespace kubegate::aws {
 namespace {
@@ -25,7 +26,7 @@ void expectStsAcceptable(const std::string& name) {
   params.roleSessionName = name;
   params.sourceIdentity = name;
   Credentials caller;
-  caller.accessKeyId = "AKIDEXAMPLE";
+  caller.accessKeyId = fixture::kAccessKeyId;
   caller.secretAccessKey = "secret";
   EXPECT_TRUE(buildAssumeRoleRequest(params, caller, regionalStsEndpoint("us-east-1"), Clock::now())) << name;
 }

@@ -2,21 +2,15 @@
 #include <gtest/gtest.h>
 
 #include "aws/sigv4.h"
+#include "aws/fixture_values.h"  // beside this file
 
 namespace kubegate::aws {
 namespace {
 
-Credentials exampleCredentials(std::string token = {}) {
-  Credentials credentials;
-  credentials.accessKeyId = "AKIDEXAMPLE";
-  credentials.secretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-  credentials.sessionToken = std::move(token);
-  return credentials;
-}
+Credentials exampleCredentials(std::string token = {}) { return fixture::credentials(std::move(token)); }
 
 SigningScope exampleScope() {
-  // 2015-08-30T12:36:00Z, the suites' instant.
-  return SigningScope{"us-east-1", "service", Clock::time_point{std::chrono::seconds{1440938160}}};
+  return SigningScope{"us-east-1", "service", fixture::kTime};
 }
 
 SigningRequest vanillaGet() {
@@ -45,7 +39,7 @@ TEST(SigV4, SortsQueryByEncodedKeyThenValue) {
 }
 
 TEST(SigV4, FormatsTheSigningTimeInUtcSeconds) {
-  EXPECT_EQ(formatAmzDate(exampleScope().time + std::chrono::milliseconds{999}), "20150830T123600Z");
+  EXPECT_EQ(formatAmzDate(exampleScope().time + std::chrono::milliseconds{999}), fixture::kAmzDate);
 }
 
 TEST(SigV4, SignsTheSessionTokenAsAHeaderUnlessTold) {

@@ -7,6 +7,7 @@
 #include <deque>
 
 #include "aws/aws_stand_ins.h"
+#include "aws/fixture_values.h"  // beside this file
 
 namespace kubegate::aws {
 namespace {
@@ -18,7 +19,7 @@ using testing::reply;
 using testing::runUntilDone;
 using Outcome = boost::system::result<AssumedRole, AwsError>;
 
-constexpr const char* kCallerSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr const char* kCallerSecret = fixture::kSecretAccessKey;
 constexpr const char* kCallerToken = "kubegate/fixture+session=caller";
 constexpr const char* kWebIdentityToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJnYXRld2F5In0.c2lnbmF0dXJl";
 constexpr const char* kRoleArn = "arn:aws:iam::123456789012:role/kg-eks-agent";
@@ -32,7 +33,7 @@ std::string successXml(const std::string& operation, const std::string& extra = 
          "    <Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>\n"
          "      <SecretAccessKey>assumed/secret/key/EXAMPLE</SecretAccessKey>\n"
          "      <SessionToken>assumed-session-token-EXAMPLE</SessionToken>\n"
-         "      <Expiration>2023-04-28T01:00:00Z</Expiration></Credentials>\n"
+         "      <Expiration>2026-11-29T15:00:00Z</Expiration></Credentials>\n"
          "    <PackedPolicySize>6</PackedPolicySize>\n"
          "  </" + operation + "Result>\n"
          "  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>\n"
@@ -47,7 +48,7 @@ std::string errorXml(const std::string& code, const std::string& message, bool w
 
 Credentials callerCredentials() {
   Credentials c;
-  c.accessKeyId = "AKIDEXAMPLE";
+  c.accessKeyId = fixture::kAccessKeyId;
   c.secretAccessKey = kCallerSecret;
   c.sessionToken = kCallerToken;
   c.source = "environment";
@@ -95,7 +96,7 @@ struct StsFixture : ::testing::Test {
       sleeps.push_back(d);
       co_return;
     };
-    o.now = [] { return Clock::time_point(std::chrono::seconds(1682640000)); };
+    o.now = [] { return fixture::kTime; };
     return o;
   }
   Outcome assume(StsClientOptions o) {
@@ -120,7 +121,7 @@ TEST_F(StsFixture, AssumeRoleSendsASignedPostAndReadsTheCredentials) {
   EXPECT_EQ(result->credentials.secretAccessKey, "assumed/secret/key/EXAMPLE");
   EXPECT_EQ(result->credentials.sessionToken, "assumed-session-token-EXAMPLE");
   ASSERT_TRUE(result->credentials.expiration);
-  EXPECT_EQ(result->credentials.expiration->time_since_epoch(), std::chrono::seconds(1682643600));
+  EXPECT_EQ(result->credentials.expiration->time_since_epoch(), std::chrono::seconds(1795964400));
   EXPECT_EQ(result->credentials.source, std::string("sts:") + kRoleArn);
   EXPECT_EQ(result->assumedRoleArn, "arn:aws:sts::123456789012:assumed-role/kg-eks-agent/agent-k9q2");
   EXPECT_EQ(result->assumedRoleId, "AROA3XFRBF535PLBIFPI4:agent-k9q2");
@@ -134,9 +135,9 @@ TEST_F(StsFixture, AssumeRoleSendsASignedPostAndReadsTheCredentials) {
   EXPECT_EQ(sent.header("host"), server.hostPort());
   EXPECT_EQ(sent.header("content-type"), "application/x-www-form-urlencoded; charset=utf-8");
   EXPECT_EQ(sent.body.rfind("Action=AssumeRole&Version=2011-06-15&", 0), 0u) << sent.body;
-  EXPECT_EQ(sent.header("x-amz-date"), "20230428T000000Z");
+  EXPECT_EQ(sent.header("x-amz-date"), fixture::kAmzDate);
   EXPECT_EQ(sent.header("x-amz-security-token"), kCallerToken);
-  EXPECT_EQ(sent.header("authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20230428/us-west-2/sts/aws4_request", 0), 0u)
+  EXPECT_EQ(sent.header("authorization").rfind(std::string("AWS4-HMAC-SHA256 Credential=") + fixture::kAccessKeyId + "/20261129/us-west-2/sts/aws4_request", 0), 0u)
       << sent.header("authorization");
   EXPECT_TRUE(sleeps.empty());
 }
@@ -324,7 +325,7 @@ TEST(StsXml, SuccessToleratesMissingNamespaceAndUnknownElements) {
 
 TEST(StsXml, SuccessWithoutAUsableExpirationIsMalformed) {
   std::string xml = successXml("AssumeRole");
-  xml.replace(xml.find("2023-04-28T01:00:00Z"), 20, "tomorrow");
+  xml.replace(xml.find("2026-11-29T15:00:00Z"), 20, "tomorrow");
   auto parsed = parseAssumeRoleResponse(xml, "AssumeRoleResult");
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().kind, AwsError::Kind::malformed);

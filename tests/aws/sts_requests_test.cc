@@ -3,19 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "aws/sts_requests.h"
+#include "aws/fixture_values.h"  // beside this file
 
 namespace kubegate::aws {
 namespace {
 
-const Clock::time_point kApril28 = Clock::time_point{std::chrono::seconds{1682640000}};
+const Clock::time_point kFixtureTime = fixture::kTime;
 
-Credentials caller(std::string token = {}) {
-  Credentials credentials;
-  credentials.accessKeyId = "AKIDEXAMPLE";
-  credentials.secretAccessKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-  credentials.sessionToken = std::move(token);
-  return credentials;
-}
+Credentials caller(std::string token = {}) { return fixture::credentials(std::move(token)); }
 
 AssumeRoleParams minimal() {
   AssumeRoleParams params;
@@ -32,14 +27,14 @@ std::vector<std::string> headerNames(const StsHttpRequest& request) {
 
 // The refusal for `params`, which must be invalidInput and name `field` first.
 void expectRefusal(const AssumeRoleParams& params, std::string_view field, const Credentials& who = caller()) {
-  const auto request = buildAssumeRoleRequest(params, who, regionalStsEndpoint("us-west-2"), kApril28);
+  const auto request = buildAssumeRoleRequest(params, who, regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_FALSE(request) << "accepted, expected a refusal naming " << field;
   EXPECT_EQ(request.error().kind, AwsError::Kind::invalidInput);
   EXPECT_TRUE(request.error().message.starts_with(std::string(field) + ":")) << request.error().message;
 }
 
 TEST(AssumeRoleRequest, IsASignedFormPostWithHeadersInSendingOrder) {
-  const auto request = buildAssumeRoleRequest(minimal(), caller("session/token+="), regionalStsEndpoint("us-west-2"), kApril28);
+  const auto request = buildAssumeRoleRequest(minimal(), caller("session/token+="), regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_TRUE(request) << request.error().message;
   EXPECT_EQ(request->method, "POST");
   EXPECT_EQ(request->host, "sts.us-west-2.amazonaws.com");
@@ -56,7 +51,7 @@ TEST(AssumeRoleRequest, IsASignedFormPostWithHeadersInSendingOrder) {
 }
 
 TEST(AssumeRoleRequest, LongTermKeysSendNoSecurityToken) {
-  const auto request = buildAssumeRoleRequest(minimal(), caller(), regionalStsEndpoint("us-west-2"), kApril28);
+  const auto request = buildAssumeRoleRequest(minimal(), caller(), regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_TRUE(request);
   EXPECT_EQ(headerNames(*request), (std::vector<std::string>{"Host", "Content-Type", "X-Amz-Date", "Authorization"}));
 }
@@ -72,7 +67,7 @@ TEST(AssumeRoleRequest, RefusesBadSessionNames) {
   params.roleSessionName = "agent/one";
   expectRefusal(params, "RoleSessionName");
   params.roleSessionName = std::string(64, 'a');
-  EXPECT_TRUE(buildAssumeRoleRequest(params, caller(), regionalStsEndpoint("us-west-2"), kApril28));
+  EXPECT_TRUE(buildAssumeRoleRequest(params, caller(), regionalStsEndpoint("us-west-2"), kFixtureTime));
 }
 
 TEST(AssumeRoleRequest, RefusesDurationsOutsideStsLimits) {
@@ -87,7 +82,7 @@ TEST(AssumeRoleRequest, RefusesDurationsOutsideStsLimits) {
   chained.source = "sts:arn:aws:iam::123456789012:role/base";
   expectRefusal(params, "DurationSeconds", chained);
   params.durationSeconds = 3600;
-  EXPECT_TRUE(buildAssumeRoleRequest(params, chained, regionalStsEndpoint("us-west-2"), kApril28));
+  EXPECT_TRUE(buildAssumeRoleRequest(params, chained, regionalStsEndpoint("us-west-2"), kFixtureTime));
 }
 
 TEST(AssumeRoleRequest, RefusesTooManyOrMalformedTags) {
@@ -114,7 +109,7 @@ TEST(AssumeRoleRequest, RefusesOversizedOrNonLatin1Policies) {
   params.policy = "{\"Sid\":\"\xE2\x82\xAC\"}";  // U+20AC is outside U+0020..U+00FF
   expectRefusal(params, "Policy");
   params.policy = "{\"Sid\":\"\xC3\xA9\"}";  // U+00E9 is inside, and counts as one character
-  EXPECT_TRUE(buildAssumeRoleRequest(params, caller(), regionalStsEndpoint("us-west-2"), kApril28));
+  EXPECT_TRUE(buildAssumeRoleRequest(params, caller(), regionalStsEndpoint("us-west-2"), kFixtureTime));
   params.policyArns.assign(11, "arn:aws:iam::aws:policy/ReadOnlyAccess");
   expectRefusal(params, "PolicyArns");
 }
@@ -139,11 +134,11 @@ TEST(AssumeRoleRequest, RefusesBadRoleArnAndExternalId) {
   params.externalId = "ext id";
   expectRefusal(params, "ExternalId");
   params.externalId = "urn:ext/1";
-  EXPECT_TRUE(buildAssumeRoleRequest(params, caller(), regionalStsEndpoint("us-west-2"), kApril28));
+  EXPECT_TRUE(buildAssumeRoleRequest(params, caller(), regionalStsEndpoint("us-west-2"), kFixtureTime));
 }
 
 TEST(AssumeRoleRequest, NeedsCallerCredentials) {
-  const auto request = buildAssumeRoleRequest(minimal(), Credentials{}, regionalStsEndpoint("us-west-2"), kApril28);
+  const auto request = buildAssumeRoleRequest(minimal(), Credentials{}, regionalStsEndpoint("us-west-2"), kFixtureTime);
   ASSERT_FALSE(request);
   EXPECT_EQ(request.error().kind, AwsError::Kind::noCredentials);
 }
