@@ -32,18 +32,25 @@ class ZstdSealer {
 
   bool seal(std::string_view raw, std::string& out) {
     if (!context_) return false;
-    // Compressed straight behind the marker, then cut to size: the bound is only a little over the
-    // input, and a resize without zero-filling is not available for std::string.
-    out.resize(1 + ZSTD_compressBound(raw.size()));
-    out[0] = kSealedZstd;
-    const std::size_t n = ZSTD_compressCCtx(context_, out.data() + 1, out.size() - 1, raw.data(), raw.size(), kZstdLevel);
+    // Into a reused buffer, then copied at its real size: compressing straight into the result
+    // would zero-fill, and keep allocated, more than the whole input for every attachment.
+    scratch_.resize(std::max(scratch_.size(), ZSTD_compressBound(raw.size())));
+    const std::size_t n = ZSTD_compressCCtx(context_, scratch_.data(), scratch_.size(), raw.data(), raw.size(), kZstdLevel);
     if (ZSTD_isError(n)) return false;
-    out.resize(1 + n);
+    out.reserve(1 + n);
+    out.push_back(kSealedZstd);
+    out.append(scratch_.data(), n);
+    if (scratch_.size() > kKeptScratchBytes) {
+      scratch_.clear();
+      scratch_.shrink_to_fit();  // one large body does not pin its buffer for good
+    }
     return true;
   }
 
  private:
+  static constexpr std::size_t kKeptScratchBytes = 1u << 20;
   ZSTD_CCtx* context_;
+  std::vector<char> scratch_;
 };
 
 // Inflates into `out` (sized expectedSize + 1, so data longer than the size column is caught);
