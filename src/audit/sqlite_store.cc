@@ -349,8 +349,7 @@ StoreResult<void> SqliteStore::writeBatch(std::span<const StoredEntry> entries, 
     if (auto r = insertEntry(stored); !r) return r;
     const std::string& session = stored.entry.index.sessionId;
     if (session.empty()) continue;
-    auto [range, added] = sessions.try_emplace(session, stored.seq, stored.seq);
-    range->second.second = stored.seq;
+    sessions.try_emplace(session, stored.seq, stored.seq).first->second.second = stored.seq;
   }
   for (const auto& [session, range] : sessions) {
     if (auto r = widenSessionRange(session, range.first, range.second); !r) return r;

@@ -5,6 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <random>
+#include <thread>
 
 #include "admin/metrics.h"
 
@@ -69,7 +72,11 @@ namespace {
 std::uint64_t nextIdBits() {
   thread_local std::uint64_t state = [] {
     std::uint64_t seed = 0;
-    RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof(seed));
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof(seed)) != 1) {
+      // Never two threads on one sequence, even without OpenSSL's generator: ids would collide.
+      seed = (std::uint64_t{std::random_device{}()} << 32) ^ std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
+             static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
     return seed;
   }();
   // splitmix64: every seed gives a full-period sequence with well-mixed output.
