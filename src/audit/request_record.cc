@@ -106,10 +106,10 @@ std::string rfc3339Micros(std::int64_t micros) {
     --seconds;
   }
   // Every record carries a time or two; the calendar part changes once a second per thread.
-  thread_local std::time_t cachedSecond = -1;
+  thread_local std::time_t cachedSecond = 0;
   thread_local char cachedPrefix[96];
-  thread_local std::size_t cachedLength = 0;
-  if (seconds != cachedSecond) {
+  thread_local std::size_t cachedLength = 0;  // 0: nothing cached yet (every second has a prefix)
+  if (cachedLength == 0 || seconds != cachedSecond) {
     std::tm utc{};
     gmtime_r(&seconds, &utc);
     const int n = std::snprintf(cachedPrefix, sizeof(cachedPrefix), "%04d-%02d-%02dT%02d:%02d:%02d.",

@@ -3,6 +3,8 @@
 
 #include <boost/json.hpp>
 
+#include <thread>
+
 #include "audit/k8s_event.h"
 #include "audit/request_record.h"
 #include "policy/policy.h"
@@ -73,6 +75,15 @@ TEST(RequestRecord, TimesAreRfc3339InUtcWithMicroseconds) {
   EXPECT_EQ(rfc3339Micros(1764424801999999), "2025-11-29T14:00:01.999999Z");
   EXPECT_EQ(rfc3339Micros(0), "1970-01-01T00:00:00.000000Z");
   EXPECT_EQ(rfc3339Micros(-1), "1969-12-31T23:59:59.999999Z");
+}
+
+TEST(RequestRecord, TheFirstTimeAThreadFormatsIsWholeWhateverTheSecond) {
+  // The calendar cache starts empty on every thread; no second may be mistaken for a cached one.
+  for (std::int64_t micros : {std::int64_t{-1}, std::int64_t{0}, std::int64_t{-1000000}}) {
+    std::string formatted;
+    std::thread([&] { formatted = rfc3339Micros(micros); }).join();
+    EXPECT_EQ(formatted.size(), std::string("1970-01-01T00:00:00.000000Z").size()) << micros << ": " << formatted;
+  }
 }
 
 TEST(RequestRecord, TokenReviewBodiesAreWithheld) {
