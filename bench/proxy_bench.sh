@@ -18,13 +18,14 @@
 #   1. warm-up, closed loop;
 #   2. saturation: ROUNDS x DURATION s per leg, closed loop (one request in flight per connection);
 #   3. equal load: RATE_ROUNDS x RATE_DURATION s per leg, open loop at the same fixed rate for every
-#      leg (RATE, default half the slowest leg's saturation throughput), for latency at equal load;
+#      leg, for latency at equal load; once per fraction in RATE_FRACTIONS of the slowest leg's
+#      saturation throughput (a latency-against-load curve), or once at RATE when it is given;
 #   4. (WRK_CHECK=1) wrk on direct and nginx-proxy, WRK_DURATION s each, after every saturation round.
 # Prints medians over rounds as markdown tables, with each proxy's CPU time per request, and how
 # much of the recorded kubegate's went to its audit writer thread.
 #
 # Environment (defaults in brackets): ROUNDS [5] DURATION [10] WARMUP [3] CONNECTIONS [32]
-#   LOADGEN_THREADS [1] RATE [auto] RATE_ROUNDS [2] RATE_DURATION [5] KUBEGATE_WORKERS [2]
+#   LOADGEN_THREADS [1] RATE [unset] RATE_FRACTIONS [0.25 0.5] RATE_ROUNDS [2] RATE_DURATION [5] KUBEGATE_WORKERS [2]
 #   NGINX_PROXY_WORKERS [2] UPSTREAM_WORKERS [1] WRK_CHECK [1] WRK_DURATION [3]
 #   KUBEGATE_BIN [build/kubegate] BENCH_LABEL [git commit of this checkout]
 #   AUDIT_SYNC [normal] AUDIT_RESPONSE_BODY_LIMIT [262144]: the recorded leg's audit.sync and body limit
@@ -38,6 +39,7 @@ WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 LOADGEN_THREADS=${LOADGEN_THREADS:-1}
 RATE=${RATE:-}
+RATE_FRACTIONS=${RATE_FRACTIONS:-0.25 0.5}
 RATE_ROUNDS=${RATE_ROUNDS:-2}
 RATE_DURATION=${RATE_DURATION:-5}
 KUBEGATE_WORKERS=${KUBEGATE_WORKERS:-2}
@@ -387,19 +389,25 @@ for round in $(seq "$ROUNDS"); do
   for leg in $order; do run_load saturation "$round" "$leg" "$DURATION"; done
   if [ "$WRK_CHECK" = 1 ]; then run_wrk "$round" direct; run_wrk "$round" nginx-proxy; fi
 done
-if [ -z "$RATE" ]; then
-  RATE=$(python3 -c '
+# Equal-load rates: the given RATE, or each fraction of the slowest leg's median saturation rate.
+if [ -n "$RATE" ]; then
+  RATES=$RATE
+else
+  RATES=$(python3 -c '
 import json, statistics, sys
 rps = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     if r["phase"] == "saturation": rps.setdefault(r["leg"], []).append(r["rps"])
-print(max(1, int(min(statistics.median(v) for v in rps.values()) / 2)))' results.jsonl)
+slowest = min(statistics.median(v) for v in rps.values())
+print(" ".join(str(max(1, int(slowest * float(f)))) for f in sys.argv[2].split()))' results.jsonl "$RATE_FRACTIONS")
 fi
-for round in $(seq "$RATE_ROUNDS"); do
-  order=$(rotated "$round")
-  say "equal-load round $round/$RATE_ROUNDS at $RATE req/s: $order"
-  for leg in $order; do run_load rate "$round" "$leg" "$RATE_DURATION" "$RATE"; done
+for rate in $RATES; do
+  for round in $(seq "$RATE_ROUNDS"); do
+    order=$(rotated "$round")
+    say "equal-load round $round/$RATE_ROUNDS at $rate req/s: $order"
+    for leg in $order; do run_load "rate-$rate" "$round" "$leg" "$RATE_DURATION" "$rate"; done
+  done
 done
 kill -0 "$KG_PID" 2>/dev/null || die "kubegate died during the run: $(tail -5 logs/kubegate.log)"
 kill -0 "$KU_PID" 2>/dev/null || die "the unrecorded kubegate died during the run: $(tail -5 logs/kubegate-unrecorded.log)"
@@ -454,26 +462,39 @@ print(f"| kubegate recorded / unrecorded | {k['rps']/u['rps']:.2f}x | {k['p50']/
 def writer_line(s):
     if "writer" in s: print(f"\nOf the recorded kubegate's {s['proxy']:.0f} µs of CPU per request, its audit writer thread used {s['writer']:.0f} µs.")
 writer_line(k)
-eq = {l: summary(pick("rate", l)) for l in legs}
-if all(pick("rate", l) for l in legs):
+rates = sorted({int(r["phase"][5:]) for r in rows if r["phase"].startswith("rate-")})
+for rate in rates:
+    eq = {l: summary(pick(f"rate-{rate}", l)) for l in legs}
+    if not all(pick(f"rate-{rate}", l) for l in legs): continue
     print()
-    print(f"Equal load (open loop, $RATE req/s on every leg), medians of $RATE_ROUNDS interleaved rounds x $RATE_DURATION s:")
+    print(f"Equal load (open loop, {rate} req/s on every leg), medians of $RATE_ROUNDS interleaved rounds x $RATE_DURATION s:")
     print()
-    print("| leg | req/s reached | p50 ms | p90 ms | p99 ms | p99 ms from scheduled send | proxy CPU µs/req |")
-    print("|---|---|---|---|---|---|---|")
+    print("| leg | req/s reached | p50 ms | p90 ms | p99 ms | p99 ms from scheduled send | proxy CPU µs/req | proxy cores busy |")
+    print("|---|---|---|---|---|---|---|---|")
     for l in legs:
         s = eq[l]
+        cpu = ("-", "-") if l == "direct" else (f"{s['proxy']:.0f}", f"{s['proxyCores']:.2f}")
         print(f"| {l} | {s['rps']:.0f} | {s['p50']:.2f} | {s['p90']:.2f} | {s['p99']:.2f} | {s['cp99']:.2f} "
-              f"| {'-' if l == 'direct' else format(s['proxy'], '.0f')} |")
+              f"| {cpu[0]} | {cpu[1]} |")
     k, n, d = eq["kubegate"], eq["nginx-proxy"], eq["direct"]
     print()
-    print("| ratio (equal load) | p50 | p99 | proxy CPU per request |")
+    print(f"| ratio (equal load, {rate} req/s) | p50 | p99 | proxy CPU per request |")
     print("|---|---|---|---|")
     print(f"| kubegate / nginx-proxy | {k['p50']/n['p50']:.2f}x | {k['p99']/n['p99']:.2f}x | {k['proxy']/n['proxy']:.2f}x |")
     print(f"| kubegate / direct | {k['p50']/d['p50']:.2f}x | {k['p99']/d['p99']:.2f}x | |")
     u = eq["kubegate-unrecorded"]
     print(f"| kubegate recorded / unrecorded | {k['p50']/u['p50']:.2f}x | {k['p99']/u['p99']:.2f}x | {k['proxy']/u['proxy']:.2f}x |")
     writer_line(k)
+if len(rates) > 1:
+    print()
+    print("Recording's cost against load (equal-load medians; recorded / unrecorded):")
+    print()
+    print("| req/s | share of saturation | recorded p99 ms | unrecorded p99 ms | p99 ratio | p50 ratio | CPU/req ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for rate in rates:
+        k, u = summary(pick(f"rate-{rate}", "kubegate")), summary(pick(f"rate-{rate}", "kubegate-unrecorded"))
+        print(f"| {rate} | {rate / sat['kubegate']['rps']:.0%} of recorded | {k['p99']:.2f} | {u['p99']:.2f} | {k['p99']/u['p99']:.2f}x "
+              f"| {k['p50']/u['p50']:.2f}x | {k['proxy']/u['proxy']:.2f}x |")
 wrk = {l: pick("wrk", l, "wrk") for l in ("direct", "nginx-proxy")}
 if all(wrk.values()):
     print()
