@@ -14,6 +14,8 @@
 #include <iterator>
 #include <utility>
 
+#include "net/byte_order.h"
+
 namespace kubegate::audit {
 namespace {
 
@@ -25,30 +27,25 @@ constexpr std::uint32_t kLargestRecord = 256u << 20;
 
 std::string errnoText(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-void putU32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-void putU64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
+// Numbers are little-endian; a string is its 4-byte length, then its bytes.
 void putString(std::string& out, std::string_view s) {
-  putU32(out, static_cast<std::uint32_t>(s.size()));
+  net::appendLittleEndian<4>(out, s.size());
   out.append(s);
 }
 
-// Reads what putU32/putU64/putString wrote; any overrun makes it fail and stay failed.
+// Reads what encodeJournalRecord wrote; any overrun makes it fail and stay failed.
 class Reader {
  public:
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-  std::uint64_t number(int width) {
-    if (failed_ || bytes_.size() < static_cast<std::size_t>(width)) return fail();
-    std::uint64_t v = 0;
-    for (int i = 0; i < width; ++i) v |= std::uint64_t(static_cast<unsigned char>(bytes_[i])) << (8 * i);
-    bytes_.remove_prefix(width);
+  template <int Width>
+  std::uint64_t number() {
+    if (failed_ || bytes_.size() < static_cast<std::size_t>(Width)) return fail();
+    const std::uint64_t v = net::loadLittleEndian<Width>(bytes_.data());
+    bytes_.remove_prefix(Width);
     return v;
   }
   std::string string() {
-    auto n = number(4);
+    auto n = number<4>();
     if (failed_ || bytes_.size() < n) return fail(), std::string();
     std::string s(bytes_.substr(0, n));
     bytes_.remove_prefix(n);
@@ -73,14 +70,14 @@ std::uint32_t crcOf(std::string_view bytes) {
 std::optional<Entry> decodePayload(std::string_view payload) {
   Reader r(payload);
   Entry e;
-  auto kind = static_cast<EntryKind>(r.number(1));
+  auto kind = static_cast<EntryKind>(r.number<1>());
   e.kind = kind;
-  e.timeMicros = static_cast<std::int64_t>(r.number(8));
+  e.timeMicros = static_cast<std::int64_t>(r.number<8>());
   EntryIndex& x = e.index;
   for (std::string* field : {&x.requestId, &x.sessionId, &x.username, &x.subject, &x.cluster, &x.namespace_,
                              &x.resource, &x.verb, &x.decision, &x.approvalId})
     *field = r.string();
-  x.status = static_cast<int>(static_cast<std::int32_t>(r.number(4)));
+  x.status = static_cast<int>(static_cast<std::int32_t>(r.number<4>()));
   e.document = r.string();
   e.attachment = r.string();
   if (!r.complete() || !entryKindFromString(toString(kind))) return std::nullopt;
@@ -118,17 +115,17 @@ std::string encodeJournalRecord(const Entry& entry) {
   std::string record(8, '\0');
   record.reserve(8 + 128 + entry.document.size() + entry.attachment.size());
   record.push_back(static_cast<char>(entry.kind));
-  putU64(record, static_cast<std::uint64_t>(entry.timeMicros));
+  net::appendLittleEndian<8>(record, static_cast<std::uint64_t>(entry.timeMicros));
   const EntryIndex& x = entry.index;
   for (const std::string* field : {&x.requestId, &x.sessionId, &x.username, &x.subject, &x.cluster, &x.namespace_,
                                    &x.resource, &x.verb, &x.decision, &x.approvalId})
     putString(record, *field);
-  putU32(record, static_cast<std::uint32_t>(x.status));
+  net::appendLittleEndian<4>(record, static_cast<std::uint32_t>(x.status));
   putString(record, entry.document);
   putString(record, entry.attachment);
   std::string header;
-  putU32(header, static_cast<std::uint32_t>(record.size() - 8));
-  putU32(header, crcOf(std::string_view(record).substr(8)));
+  net::appendLittleEndian<4>(header, static_cast<std::uint32_t>(record.size() - 8));
+  net::appendLittleEndian<4>(header, crcOf(std::string_view(record).substr(8)));
   record.replace(0, 8, header);
   return record;
 }
@@ -149,8 +146,8 @@ StoreResult<JournalSegmentContents> readJournalSegment(const std::string& path) 
   std::uint64_t offset = kMagic.size();
   while (!rest.empty()) {
     Reader header(rest.substr(0, 8));
-    auto length = header.number(4);
-    auto crc = static_cast<std::uint32_t>(header.number(4));
+    auto length = header.number<4>();
+    auto crc = static_cast<std::uint32_t>(header.number<4>());
     if (rest.size() < 8 || length > kLargestRecord || rest.size() - 8 < length) {
       out.damage = "the record at byte " + std::to_string(offset) + " is cut short";
       break;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "audit/compression.h"
+#include "net/byte_order.h"
 
 namespace kubegate::audit {
 namespace {
@@ -35,12 +36,8 @@ Digest sha256Parts(std::initializer_list<std::string_view> parts) {
 
 std::string_view asChars(const Digest& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
 
-void putBigEndian(std::string& out, std::uint64_t value, int bytes) {
-  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) out.push_back(static_cast<char>((value >> shift) & 0xff));
-}
-
 void putString(std::string& out, const std::string& s) {
-  putBigEndian(out, static_cast<std::uint32_t>(s.size()), 4);
+  net::appendBigEndian<4>(out, static_cast<std::uint32_t>(s.size()));
   out += s;
 }
 
@@ -72,14 +69,14 @@ std::string leafInputBeforeAttachment(std::uint64_t seq, const Entry& entry) {
   out.reserve(8 + 1 + 8 + 40 + ix.requestId.size() + ix.sessionId.size() + ix.username.size() + ix.subject.size() +
               ix.cluster.size() + ix.namespace_.size() + ix.resource.size() + ix.verb.size() + ix.decision.size() +
               ix.approvalId.size() + 4 + 32 + 41);
-  putBigEndian(out, seq, 8);
+  net::appendBigEndian<8>(out, seq);
   out.push_back(static_cast<char>(entry.kind));
-  putBigEndian(out, static_cast<std::uint64_t>(entry.timeMicros), 8);
+  net::appendBigEndian<8>(out, static_cast<std::uint64_t>(entry.timeMicros));
   for (const std::string* field : {&ix.requestId, &ix.sessionId, &ix.username, &ix.subject, &ix.cluster,
                                    &ix.namespace_, &ix.resource, &ix.verb, &ix.decision, &ix.approvalId}) {
     putString(out, *field);
   }
-  putBigEndian(out, static_cast<std::uint32_t>(ix.status), 4);
+  net::appendBigEndian<4>(out, static_cast<std::uint32_t>(ix.status));
   out += asChars(sha256(entry.document));
   return out;
 }
@@ -103,7 +100,7 @@ std::string leafInput(const StoredEntry& stored) {
   if (!isSealedAttachment(stored.storedAttachment)) return leafInput(stored.seq, stored.entry);
   std::string out = leafInputBeforeAttachment(stored.seq, stored.entry);
   out += asChars(sha256(stored.storedAttachment));
-  putBigEndian(out, stored.attachmentSize, 8);
+  net::appendBigEndian<8>(out, stored.attachmentSize);
   out.push_back(kLeafFormat2);
   return out;
 }

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <array>
 
+#include "net/byte_order.h"
+
 namespace kubegate::audit {
 namespace {
 
-std::uint32_t readU32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-}
+std::uint32_t readU32(const unsigned char* p) { return static_cast<std::uint32_t>(net::loadBigEndian<4>(p)); }
 
 std::uint32_t readU32(std::string_view s, std::size_t at) {
   return readU32(reinterpret_cast<const unsigned char*>(s.data()) + at);
@@ -39,10 +39,7 @@ std::string buildDictionary() {
   std::string dictionary;
   for (std::string_view word : kWords) {
     const auto n = static_cast<std::uint32_t>(word.size());
-    dictionary.push_back(static_cast<char>(n >> 24));
-    dictionary.push_back(static_cast<char>((n >> 16) & 0xFF));
-    dictionary.push_back(static_cast<char>((n >> 8) & 0xFF));
-    dictionary.push_back(static_cast<char>(n & 0xFF));
+    net::appendBigEndian<4>(dictionary, n);
     dictionary.append(word);
   }
   for (std::string_view part : kTail) dictionary.append(part);

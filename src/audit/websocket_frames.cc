@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "net/byte_order.h"
+
 namespace kubegate::audit {
 namespace {
 
@@ -58,11 +60,10 @@ void WebSocketFrameReader::startFrame() {
   std::size_t pos = 2;
   payloadLength_ = b1 & 0x7F;
   if (payloadLength_ == 126) {
-    payloadLength_ = (std::uint64_t{header_[2]} << 8) | header_[3];
+    payloadLength_ = net::loadBigEndian<2>(&header_[2]);
     pos = 4;
   } else if (payloadLength_ == 127) {
-    payloadLength_ = 0;
-    for (std::size_t i = 0; i < 8; ++i) payloadLength_ = (payloadLength_ << 8) | header_[2 + i];
+    payloadLength_ = net::loadBigEndian<8>(&header_[2]);
     pos = 10;
   }
   if (masked_) std::copy_n(header_.begin() + pos, 4, mask_.begin());

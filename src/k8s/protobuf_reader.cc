@@ -1,5 +1,7 @@
 #include "k8s/protobuf_reader.h"
 
+#include "net/byte_order.h"
+
 namespace kubegate::k8s {
 
 std::optional<std::uint64_t> ProtobufReader::readVarint() {
@@ -51,8 +53,7 @@ std::optional<std::uint64_t> ProtobufReader::readFixed64() {
     fail("truncated fixed64");
     return std::nullopt;
   }
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<std::uint8_t>(bytes_[pos_ + i]);
+  const std::uint64_t value = net::loadLittleEndian<8>(bytes_.data() + pos_);
   pos_ += 8;
   return value;
 }
@@ -62,8 +63,7 @@ std::optional<std::uint32_t> ProtobufReader::readFixed32() {
     fail("truncated fixed32");
     return std::nullopt;
   }
-  std::uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<std::uint8_t>(bytes_[pos_ + i]);
+  const auto value = static_cast<std::uint32_t>(net::loadLittleEndian<4>(bytes_.data() + pos_));
   pos_ += 4;
   return value;
 }

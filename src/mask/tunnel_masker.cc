@@ -9,6 +9,7 @@
 #include "audit/spdy_frames.h"
 #include "audit/websocket_frames.h"
 #include "http/base64.h"
+#include "net/byte_order.h"
 
 namespace kubegate::mask {
 
@@ -36,10 +37,6 @@ using audit::SpdyHeaderBlock;
 using audit::WebSocketFrameReader;
 using audit::WebSocketOpcode;
 
-void appendBigEndian(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-}
-
 // A whole, unmasked frame as a server sends it (RFC 6455 §5.2, shortest length encoding).
 void appendWebSocketFrame(std::string& out, WebSocketOpcode opcode, std::string_view prefix,
                           std::string_view payload) {
@@ -49,10 +46,10 @@ void appendWebSocketFrame(std::string& out, WebSocketOpcode opcode, std::string_
     out.push_back(static_cast<char>(length));
   } else if (length <= 0xFFFF) {
     out.push_back(static_cast<char>(126));
-    appendBigEndian(out, length, 2);
+    net::appendBigEndian<2>(out, length);
   } else {
     out.push_back(static_cast<char>(127));
-    appendBigEndian(out, length, 8);
+    net::appendBigEndian<8>(out, length);
   }
   out.append(prefix);
   out.append(payload);
@@ -65,9 +62,9 @@ void appendSpdyData(std::string& out, std::uint32_t streamId, std::uint8_t flags
   do {
     const std::string_view part = payload.substr(0, kMaxSpdyDataLength);
     payload.remove_prefix(part.size());
-    appendBigEndian(out, streamId & 0x7FFFFFFF, 4);
+    net::appendBigEndian<4>(out, streamId & 0x7FFFFFFF);
     out.push_back(static_cast<char>(payload.empty() ? flags : 0));
-    appendBigEndian(out, part.size(), 3);
+    net::appendBigEndian<3>(out, part.size());
     out.append(part);
   } while (!payload.empty());
 }
@@ -331,8 +328,8 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
     if (controlRemaining_ == 0 && control_.empty()) {
       // The reader hands over a control frame's 8-byte header whole, first.
       const auto* header = reinterpret_cast<const unsigned char*>(piece.data());
-      controlType_ = static_cast<std::uint16_t>((header[2] << 8) | header[3]);
-      controlRemaining_ = (std::size_t{header[5]} << 16) | (std::size_t{header[6]} << 8) | header[7];
+      controlType_ = static_cast<std::uint16_t>(net::loadBigEndian<2>(header + 2));
+      controlRemaining_ = static_cast<std::size_t>(net::loadBigEndian<3>(header + 5));
       if (controlRemaining_ > kMaxRelayedControlFrame) return fail("SPDY control frame exceeds the masking limit");
       control_.assign(piece.data(), piece.size());
     } else {
