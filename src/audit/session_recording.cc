@@ -13,6 +13,7 @@
 #include "audit/asciicast.h"
 #include "audit/spdy_frames.h"
 #include "audit/websocket_frames.h"
+#include "mask/detectors.h"
 
 namespace kubegate::audit {
 namespace {
@@ -36,6 +37,8 @@ constexpr std::size_t kMaxStatusBuffer = 64 * 1024;
 constexpr std::size_t kMaxErrorText = 1024;
 constexpr std::size_t kMaxOpenStreams = 4096;
 constexpr std::size_t kMaxListedConnections = 4096;
+// As long as the tunnel's masker waits before releasing a held prompt (proxy/tunnel.cc).
+constexpr std::int64_t kQuietStdinMicros = 50'000;
 
 StreamKind kindOfChannel(std::uint8_t channel) {
   switch (channel) {
@@ -178,6 +181,8 @@ struct SessionRecording::Impl {
 
   // Exec streams, whatever carries them.
   void execBytes(Side side, StreamKind kind, std::string_view bytes);
+  void recordStdin(std::string_view bytes);
+  void releaseQuietStdin(bool ending);
   void execStreamEnd(Side side, StreamKind kind);
   void appendRun(std::string_view code, std::string_view streamName, std::string_view bytes);
   void flushRun();
@@ -227,6 +232,8 @@ struct SessionRecording::Impl {
   std::string statusBuffer;
   std::optional<ExitStatus> exitStatus;
   bool stdinClosed = false;
+  std::optional<mask::StreamRedactor> stdinRedactor;
+  std::int64_t lastStdinMicros = 0;
 
   std::vector<std::unique_ptr<SideSink>> sinks;
   std::array<ChannelMessage, 2> messages;
@@ -285,12 +292,14 @@ SessionRecording::Impl::Impl(TunnelProtocol protocol, std::string subprotocol, b
       base64(this->subprotocol.find("base64") != std::string::npos) {
   sinks.push_back(std::make_unique<SideSink>(*this, Side::client));
   sinks.push_back(std::make_unique<SideSink>(*this, Side::server));
+  if (this->exec.stdinDetectors) stdinRedactor.emplace(*this->exec.stdinDetectors);
 }
 
 void SessionRecording::Impl::feed(Side side, std::span<const char> bytes, Clock::time_point at) {
   rawBytes[static_cast<int>(side)] += bytes.size();
   if (finished || !stopReason.empty()) return;
   setTime(at);
+  releaseQuietStdin(false);
   SideSink& sink = *sinks[static_cast<int>(side)];
   const bool ok = mode == Mode::spdy ? sink.spdy.feed(bytes) : sink.ws.feed(bytes);
   if (!ok) stop(mode == Mode::spdy ? sink.spdy.stopReason() : sink.ws.stopReason());
@@ -373,7 +382,7 @@ void SessionRecording::Impl::channelMessageEnd(Side side, std::uint8_t channel) 
 
 void SessionRecording::Impl::execBytes(Side side, StreamKind kind, std::string_view bytes) {
   if (side == Side::client) {
-    if (kind == StreamKind::stdinStream) return appendRun("i", "stdin", bytes);
+    if (kind == StreamKind::stdinStream) return recordStdin(bytes);
     if (kind != StreamKind::resizeStream) return;
     counts["resize"].bytes += bytes.size();
     resizeBuffer.append(bytes);
@@ -384,6 +393,24 @@ void SessionRecording::Impl::execBytes(Side side, StreamKind kind, std::string_v
   if (kind != StreamKind::errorStream) return;
   appendRun("x", "error", bytes);
   statusBuffer.append(bytes.substr(0, kMaxStatusBuffer - std::min(kMaxStatusBuffer, statusBuffer.size())));
+}
+
+void SessionRecording::Impl::recordStdin(std::string_view bytes) {
+  if (!stdinRedactor) return appendRun("i", "stdin", bytes);
+  std::string masked;
+  stdinRedactor->write(bytes, masked);
+  lastStdinMicros = now;
+  if (!masked.empty()) appendRun("i", "stdin", masked);
+}
+
+// A typed line has no newline until Enter (a terminal sends '\r'), so what the redactor holds is
+// released once stdin has been quiet as long as the tunnel's masker waits for a prompt, and at the end.
+void SessionRecording::Impl::releaseQuietStdin(bool ending) {
+  if (!stdinRedactor || !stdinRedactor->holding()) return;
+  if (!ending && now - lastStdinMicros < kQuietStdinMicros) return;
+  std::string masked;
+  stdinRedactor->flush(masked);
+  if (!masked.empty()) appendRun("i", "stdin", masked);
 }
 
 void SessionRecording::Impl::execStreamEnd(Side side, StreamKind kind) {
@@ -674,6 +701,7 @@ std::size_t SessionRecording::pendingBytes() const noexcept { return impl_ ? imp
 void SessionRecording::finish() noexcept {
   if (!impl_ || impl_->finished) return;
   try {
+    impl_->releaseQuietStdin(true);
     impl_->flushRun();
     if (impl_->stopReason.empty()) impl_->readStatus();
     // Bytes still waiting for the rest of a UTF-8 sequence will not get it now.

@@ -4,6 +4,11 @@
 // sessions record only per-connection byte counts. A recorder only observes: nothing here throws,
 // and bytes it cannot parse stop the recording (noted in the summary), never the tunnel.
 //
+// Stdin is masked for the record when ExecDetails names detectors: it goes to the pod as sent, but
+// the record keeps what the detectors leave of it. The unfinished last line is held (a secret may
+// continue in the next piece) until a newline, 50 ms without stdin, or the end; what a partial
+// private key leaves held at the end is dropped, never recorded.
+//
 // Memory: parsers keep bounded state; produced lines wait in pendingBytes() until takeChunk(), which
 // the caller does at 64 KiB or once a second. A caller that never takes them stops the recording at
 // kMaxPendingBytes instead of growing without bound.
@@ -16,6 +21,10 @@
 #include <string>
 #include <vector>
 
+namespace kubegate::mask {
+class Detectors;
+}
+
 namespace kubegate::audit {
 
 enum class TunnelProtocol { websocket, spdy };
@@ -27,6 +36,10 @@ struct ExecDetails {
   bool stdinRequested = false;
   // kubectl does not send the user's TERM; this is what a player should emulate.
   std::string term = "xterm-256color";
+  // The record's detectors (the default masking profile's): what the agent types or pipes into
+  // stdin is recorded with the secrets they find masked, as its output is. Null: stdin as sent.
+  // Must outlive the recording.
+  const mask::Detectors* stdinDetectors = nullptr;
 };
 
 class SessionRecording {

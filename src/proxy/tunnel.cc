@@ -206,6 +206,7 @@ std::unique_ptr<audit::SessionRecording> startRecording(const http_io::InboundRe
   exec.tty = k8s::parseBoolParam(in.target.query, "tty");
   exec.stdinRequested = k8s::parseBoolParam(in.target.query, "stdin");
   if (const auto* container = http_hygiene::firstValue(in.target.query, "container")) exec.container = *container;
+  exec.stdinDetectors = recordStreamDetectors(scope.masking);
   const auto now = std::chrono::system_clock::now();
   return std::make_unique<audit::SessionRecording>(
       websocket ? audit::TunnelProtocol::websocket : audit::TunnelProtocol::spdy, subprotocol,

@@ -24,6 +24,10 @@ std::unique_ptr<SessionMasking> SessionMasking::start(const MaskingScope& scope,
   return m;
 }
 
+const mask::Detectors* recordStreamDetectors(const MaskingScope& scope) {
+  return scansStreams(scope.record) ? scope.record->detectors() : nullptr;
+}
+
 bool SessionMasking::fromServer(std::span<const char> bytes, std::string& toClient) {
   if (client_) {
     if (!client_->fromServer(bytes, toClient)) return false;

@@ -39,4 +39,8 @@ class SessionMasking {
   std::string toRecord_;
 };
 
+// The detectors the record scans streams with (the record's profile, when it scans them), for what
+// the agent sends on stdin: the pod gets it as sent, the record masked. Null: none.
+const mask::Detectors* recordStreamDetectors(const MaskingScope& scope);
+
 }  // namespace kubegate::proxy

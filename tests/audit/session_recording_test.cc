@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audit/asciicast.h"
+#include "mask/detectors.h"
 #include "recording_frames.h"
 
 namespace kubegate::audit {
@@ -417,6 +418,62 @@ TEST(SessionRecording, BacklogThatIsNeverTakenStopsTheRecording) {
   EXPECT_TRUE(recording.stopped());
   EXPECT_LE(recording.pendingBytes(), SessionRecording::kMaxPendingBytes + 2 * message.size());
   EXPECT_NE(recording.summaryJson().find("recording backlog exceeded"), std::string::npos);
+}
+
+// A detector of the site's own (no built-in secret shapes in test sources), as a profile's
+// `patterns` would add it.
+std::shared_ptr<const mask::Detectors> employeeIds() {
+  static const auto detectors = mask::Detectors::compile({}, {mask::PatternSpec{"employee-id", "EMP-[0-9]{6}"}});
+  return detectors;
+}
+
+ExecDetails maskedStdinExec(bool tty) {
+  ExecDetails exec{.command = {"sh"}, .tty = tty, .container = "c1", .stdinRequested = true};
+  exec.stdinDetectors = employeeIds().get();
+  return exec;
+}
+
+TEST(SessionRecording, SecretPipedIntoStdinIsMaskedInTheRecordEvenWhenSplitAcrossReads) {
+  const std::vector<Read> reads = {
+      {true, clientMessage(channelPayload(0, "export ID=EMP-12")), 10ms},
+      {true, clientMessage(channelPayload(0, "3456\necho done\n")), 20ms},
+      {false, serverMessage(channelPayload(1, "done\n")), 30ms},
+  };
+  for (std::size_t split : {std::string::npos, std::size_t{1}, std::size_t{7}}) {
+    SessionRecording recording(TunnelProtocol::websocket, "v5.channel.k8s.io", false, maskedStdinExec(false),
+                               kStartUnixMicros, kStart);
+    feed(recording, reads, split);
+    const AsciicastRecording cast = record(recording);
+    EXPECT_EQ(bytesOf(cast, "i"), "export ID=" + std::string(mask::kMaskedText) + "\necho done\n") << "split " << split;
+    EXPECT_EQ(replay(cast).out, "done\n");
+  }
+  // Without detectors (a profile that does not scan streams) stdin is kept as sent.
+  SessionRecording plain(TunnelProtocol::websocket, "v5.channel.k8s.io", false, shellExec(), kStartUnixMicros, kStart);
+  feed(plain, reads);
+  EXPECT_EQ(bytesOf(record(plain), "i"), "export ID=EMP-123456\necho done\n");
+}
+
+TEST(SessionRecording, TypedLineWithoutNewlineIsReleasedMaskedOnceStdinIsQuietAndAtTheEnd) {
+  // A terminal sends Enter as '\r', so a typed line never completes with a newline.
+  const std::vector<Read> reads = {
+      {true, clientMessage(channelPayload(0, "login EMP-65")), 100ms},
+      {true, clientMessage(channelPayload(0, "4321\r")), 120ms},
+      {false, serverMessage(channelPayload(1, "ok\r\n")), 130ms},  // within 50 ms: still held
+      {false, serverMessage(channelPayload(1, "$ ")), 400ms},      // quiet since 120 ms: released
+      {true, clientMessage(channelPayload(0, "EMP-111111")), 500ms},  // held until the end
+  };
+  SessionRecording recording(TunnelProtocol::websocket, "v5.channel.k8s.io", false, maskedStdinExec(true),
+                             kStartUnixMicros, kStart);
+  feed(recording, reads);
+  const AsciicastRecording cast = record(recording);
+  const std::string masked(mask::kMaskedText);
+  EXPECT_EQ(eventsOf(cast, "i"), "login " + masked + "\r|" + masked);
+  for (const AsciicastEvent& e : cast.events) EXPECT_EQ(e.data.find("EMP-"), std::string::npos) << e.data;
+  ASSERT_GE(cast.events.size(), 3u);
+  // The first line is on the record when stdin went quiet: after "ok", at the prompt.
+  EXPECT_EQ(cast.events[1].code, "i");
+  EXPECT_NEAR(cast.events[1].time, 0.4, 1e-6);
+  EXPECT_EQ(replay(cast).out, "ok\r\n$ ");
 }
 
 }  // namespace

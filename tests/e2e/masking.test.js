@@ -5,8 +5,9 @@
 // also in last-applied-configuration), a Deployment's env values (a PASSWORD-like name, and a
 // harmless name holding an AWS key), a pod annotation, a log line, mounted secret files, ConfigMap
 // keys. Then every read a client makes: get -o yaml/json/jsonpath, describe, get -w, paged lists,
-// logs, logs -f, exec cat, exec env, with each kubectl of the matrix, the python client (whose
-// typed Secret must still decode) and kubernetes-mcp-server. A protobuf-only client gets 406.
+// logs, logs -f, exec cat, exec env, exec -i with secrets piped into stdin, with each kubectl of
+// the matrix, the python client (whose typed Secret must still decode) and kubernetes-mcp-server.
+// A protobuf-only client gets 406.
 // Canaries kube-sim cuts in two (splitOutput) stay masked. Then the record: the database's every
 // entry and attachment, the CLI's query, export and session replays. Last, an identity whose
 // policy rule names the revealing profile sees the real values: the canaries are really there.
@@ -44,8 +45,10 @@ const C = {
   literal: kg(), literalAws: akia(), structural: `Zq7.${hex()}.plain`,
   applied: kg(), appliedAws: akia(), appliedStructural: `Wv3.${hex()}.plain`,
   env: kg(), envAws: akia(), annotation: kg(), log: kg(), logAws: akia(),
-  configMap: kg(), configMapAws: akia(), split: kg(), splitAws: akia(),
+  configMap: kg(), configMapAws: akia(), split: kg(), splitAws: akia(), stdin: kg(), stdinAws: akia(),
 };
+// What an agent pipes into `exec -i`: the pod gets it as sent, the record keeps it masked.
+const STDIN_TEXT = `token ${C.stdin}\nkey ${C.stdinAws}\n`;
 
 // Every form a canary was planted in: as is, and base64 at each of the three alignments it can
 // have inside a longer encoded value (the characters that depend on its neighbours left out).
@@ -152,7 +155,8 @@ test.after(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const kubectl = (args, { version = NEWEST, as = kubeconfig } = {}) => harness.kubectl(version, null, args, { kubeconfig: as });
+const kubectl = (args, { version = NEWEST, as = kubeconfig, input } = {}) =>
+  harness.kubectl(version, null, args, { kubeconfig: as, input });
 
 // Runs kubectl until `done(stdout)` holds or `ms` pass, then kills it (get -w, logs -f).
 function kubectlUntil(version, args, done, ms = 8000) {
@@ -226,6 +230,12 @@ function scenarios(version) {
     ...['/etc/canary/token', '/etc/canary/aws', '/etc/split/token', '/etc/split/aws'].map((file) => (
       { name: `exec cat ${file}`, run: get(['exec', podName, '--', 'cat', file]), expect: MASKED })),
     { name: 'exec env', run: get(['exec', podName, '--', 'env']), expect: MASKED },
+    { name: 'exec -i cat of piped stdin', expect: MASKED,
+      run: () => kubectl(['-n', NS, 'exec', '-i', podName, '--', 'cat'], { version, input: STDIN_TEXT }) },
+    { name: 'exec -i wc -c of piped stdin',
+      run: () => kubectl(['-n', NS, 'exec', '-i', podName, '--', 'wc', '-c'], { version, input: STDIN_TEXT }),
+      also: (r) => (r.stdout.trim() === String(Buffer.byteLength(STDIN_TEXT)) ? null
+        : `the pod got ${r.stdout.trim()} bytes of stdin, not the ${Buffer.byteLength(STDIN_TEXT)} sent`) },
   ];
 }
 
