@@ -225,9 +225,10 @@ std::optional<GrantScope> grantFromSummary(std::string_view summaryJson) {
   return scope;
 }
 
-std::string grantDigest(const Person& requester, const GrantScope& scope) {
-  return std::string(kGrantDigestPrefix) +
-         requestDigest({requester.issuer, requester.subject}, scope.cluster, "GRANT", grantSummaryJson(scope), "", "");
+std::optional<std::string> grantDigest(const Person& requester, const GrantScope& scope) {
+  auto digest = requestDigest({requester.issuer, requester.subject}, scope.cluster, "GRANT", grantSummaryJson(scope), "", "");
+  if (!digest) return std::nullopt;
+  return std::string(kGrantDigestPrefix) + *digest;
 }
 
 bool grantCovers(const GrantScope& scope, std::string_view cluster, const k8s::RequestInfo& info) {

@@ -55,8 +55,8 @@ std::string grantSummaryJson(const GrantScope& scope);
 std::optional<GrantScope> grantFromSummary(std::string_view summaryJson);
 
 // "grant:" + hex SHA-256 of the requester and the canonical scope: asking again for the same scope
-// finds the pending grant instead of opening a second one.
-std::string grantDigest(const Person& requester, const GrantScope& scope);
+// finds the pending grant instead of opening a second one. None when OpenSSL cannot hash.
+std::optional<std::string> grantDigest(const Person& requester, const GrantScope& scope);
 inline bool isGrant(const Approval& a) { return a.request.digest.starts_with(kGrantDigestPrefix); }
 
 // Whether the grant covers this request on this cluster (its effective verb, group, resource,

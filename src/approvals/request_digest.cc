@@ -5,7 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
+
+#include "net/byte_order.h"
 
 namespace kubegate::approvals {
 namespace {
@@ -15,31 +16,23 @@ struct DigestContextFree {
 };
 
 // The length goes first, as 8 bytes big-endian: ("ab", "c") and ("a", "bc") then hash differently.
-void addField(EVP_MD_CTX* ctx, std::string_view field) {
-  std::array<unsigned char, 8> length{};
-  auto size = static_cast<std::uint64_t>(field.size());
-  for (int i = 7; i >= 0; --i) {
-    length[static_cast<std::size_t>(i)] = static_cast<unsigned char>(size & 0xff);
-    size >>= 8;
-  }
-  if (EVP_DigestUpdate(ctx, length.data(), length.size()) != 1 || EVP_DigestUpdate(ctx, field.data(), field.size()) != 1)
-    throw std::runtime_error("SHA-256 update failed");
+bool addField(EVP_MD_CTX* ctx, std::string_view field) {
+  std::string length;
+  net::appendBigEndian<8>(length, field.size());
+  return EVP_DigestUpdate(ctx, length.data(), length.size()) == 1 && EVP_DigestUpdate(ctx, field.data(), field.size()) == 1;
 }
 
 }  // namespace
 
-std::string requestDigest(RequestIdentityForDigest who, std::string_view cluster, std::string_view method,
-                          std::string_view path, std::string_view canonicalQuery, std::string_view body) {
-  // Failures here mean a broken OpenSSL (out of memory, no SHA-256 provider): no request can be bound
-  // to an approval then, so this throws rather than return a digest that binds nothing.
+std::optional<std::string> requestDigest(RequestIdentityForDigest who, std::string_view cluster, std::string_view method,
+                                         std::string_view path, std::string_view canonicalQuery, std::string_view body) {
   std::unique_ptr<EVP_MD_CTX, DigestContextFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 is not available");
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return std::nullopt;
   for (std::string_view field : {who.issuer, who.subject, cluster, method, path, canonicalQuery, body})
-    addField(ctx.get(), field);
+    if (!addField(ctx.get(), field)) return std::nullopt;
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digestLength = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &digestLength) != 1) throw std::runtime_error("SHA-256 failed");
+  if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &digestLength) != 1) return std::nullopt;
 
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;

@@ -4,6 +4,7 @@
 // body, the query or the target after approval needs a new approval.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,8 +15,13 @@ struct RequestIdentityForDigest {
   std::string_view subject;
 };
 
-// Lowercase hex.
-std::string requestDigest(RequestIdentityForDigest who, std::string_view cluster, std::string_view method,
+// What a caller refuses with when there is no digest.
+inline constexpr std::string_view kDigestUnavailable =
+    "kubegate cannot compute the request's SHA-256 digest, so it cannot bind the request to an approval; retry later";
+
+// Lowercase hex; none when OpenSSL cannot hash (out of memory, no SHA-256 provider): no request can
+// be bound to an approval then, and the caller refuses rather than bind to a digest of nothing.
+std::optional<std::string> requestDigest(RequestIdentityForDigest who, std::string_view cluster, std::string_view method,
                           std::string_view path, std::string_view canonicalQuery, std::string_view body);
 
 }  // namespace kubegate::approvals

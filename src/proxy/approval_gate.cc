@@ -21,8 +21,8 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kDecisionPoll = std::chrono::milliseconds(250);
 constexpr std::size_t kShownBodyBytes = 64 * 1024;
 
-std::string requestDigestOf(const http_io::InboundRequest& in, const RequestScope& scope,
-                            const approvals::Person& requester) {
+std::optional<std::string> requestDigestOf(const http_io::InboundRequest& in, const RequestScope& scope,
+                                           const approvals::Person& requester) {
   return approvals::requestDigest({requester.issuer, requester.subject}, scope.cluster->name(),
                                   in.message.method_string(), scope.upstreamPath,
                                   http_hygiene::encodeQuery(in.target.query), in.message.body());
@@ -163,7 +163,12 @@ asio::awaitable<GateOutcome> ApprovalGate::admit(TlsStream& client, beast::flat_
                                                  PreviewContext* preview) {
   GateOutcome out;
   const auto requester = admin::approvalsPerson(scope.identity);
-  const auto digest = requestDigestOf(in, scope, requester);
+  const auto hashed = requestDigestOf(in, scope, requester);
+  if (!hashed) {
+    out.refusal = makeError(ErrorKind::ServiceUnavailable, std::string(approvals::kDigestUnavailable));
+    co_return out;
+  }
+  const std::string& digest = *hashed;
   // An approval granted for exactly this request lets it through, once.
   if (auto used = store_->consume(digest, requester, std::nullopt, approvals::Clock::now())) {
     out.approvalId = used->id;

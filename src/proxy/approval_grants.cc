@@ -5,6 +5,7 @@
 #include "admin/approvals_api.h"
 #include "admin/json_log.h"
 #include "approvals/approval_json.h"
+#include "approvals/request_digest.h"
 #include "proxy/approval_gate.h"
 
 namespace kubegate::proxy {
@@ -14,7 +15,9 @@ approvals::Result<approvals::Approval> ApprovalGate::requestGrant(const approval
                                                                   std::string_view requestId) {
   const auto now = approvals::Clock::now();
   const auto requester = admin::approvalsPerson(who);
-  const auto digest = approvals::grantDigest(requester, grant);
+  const auto hashed = approvals::grantDigest(requester, grant);
+  if (!hashed) return approvals::StoreError{approvals::StoreError::Kind::storage, std::string(approvals::kDigestUnavailable)};
+  const std::string& digest = *hashed;
   auto pending = store_->findPending(digest, requester, now);
   if (!pending) return pending.error();
   if (*pending) return std::move(**pending);

@@ -16,7 +16,7 @@ struct Fields {
   std::string query = "dryRun=All";
   std::string body = R"({"kind":"DeleteOptions"})";
 
-  std::string digest() const { return requestDigest({issuer, subject}, cluster, method, path, query, body); }
+  std::string digest() const { return requestDigest({issuer, subject}, cluster, method, path, query, body).value(); }
 };
 
 // The encoding is fixed: approvals stored by one gateway version are matched by the next. Computed with
