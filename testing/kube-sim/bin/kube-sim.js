@@ -42,12 +42,14 @@ async function main() {
     emulatedVersion: args['emulated-version'], tokenFile: args['token-file'],
     eks: args['eks-config'] ? JSON.parse(fs.readFileSync(args['eks-config'], 'utf8')) : undefined,
   });
-  console.log(JSON.stringify({ ready: true, url: sim.url, emulatedVersion: args['emulated-version'],
-    adminKubeconfig: sim.adminKubeconfig, caFile: sim.caFile, requestLog: sim.requestLog,
-    ...(args['eks-config'] ? { eks: true } : {}) }));
+  // The handlers first: a caller may stop the simulator as soon as it reads the ready line, and a
+  // signal before them would take the default action (exit without closing the state and log).
   const stop = () => sim.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  console.log(JSON.stringify({ ready: true, url: sim.url, emulatedVersion: args['emulated-version'],
+    adminKubeconfig: sim.adminKubeconfig, caFile: sim.caFile, requestLog: sim.requestLog,
+    ...(args['eks-config'] ? { eks: true } : {}) }));
 }
 
 main().catch((e) => { console.error(`kube-sim: ${e.message}`); process.exit(1); });
