@@ -63,57 +63,14 @@ if [ "$RUN_JQ" = 1 ] && ! command -v jq >/dev/null 2>&1; then die "jq is missing
 [ -x "$BENCH_BIN" ] || die "no $BENCH_BIN: cmake --build build --target kubegate_bench (or set KUBEGATE_BENCH_BIN)"
 
 # ---------------------------------------------------------------------------------------------
-# Processes and cleanup: every process started here is recorded and ended by pid on exit.
-WORK=$(mktemp -d /tmp/kubegate-masking-bench.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  local pid
-  pkill -TERM -P $$ 2>/dev/null || true  # a curl or sampler of an interrupted run: children of this shell
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ -n "${BENCH_KEEP:-}" ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_port() {  # wait_port PORT PID
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-# ---------------------------------------------------------------------------------------------
-# PKI: the cluster's CA for the upstream's serving certificate; the gateway's CA for its serving
-# certificate and the two clients' certificates (O = group, CN = user).
-cd "$WORK"
-ossl() { openssl "$@" 2>/dev/null >/dev/null; }
-mkca() {
-  ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.crt" \
-    -subj "/CN=$1" -days 2
-}
-issue() {  # issue CA NAME SUBJECT EXTENSIONS
-  printf '%b' "$4" >"$2.ext"
-  ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$2.key" -out "$2.csr" -subj "$3"
-  ossl x509 -req -in "$2.csr" -CA "$1.crt" -CAkey "$1.key" -CAcreateserial -days 2 -extfile "$2.ext" -out "$2.crt"
-}
-mkca cluster-ca
-mkca gateway-ca
-issue cluster-ca upstream /CN=bench-apiserver 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
-issue gateway-ca front /CN=kubegate 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+# The work directory, its processes (ended on exit) and the PKI (bench/lib.sh), with two clients
+# told apart by group (O): one whose rule masks nothing, one on the default profile.
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_start kubegate-masking-bench
+bench_pki
 issue gateway-ca trusted /O=bench-trusted/CN=bench-trusted-reader 'extendedKeyUsage=clientAuth\n'
 issue gateway-ca agent /O=bench-agents/CN=bench-agent 'extendedKeyUsage=clientAuth\n'
-echo "bench-upstream-token-$(openssl rand -hex 16)" >upstream-token
 
 # ---------------------------------------------------------------------------------------------
 mkdir -p www/api/v1 tmp logs raw
@@ -127,20 +84,13 @@ PROBE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["probe"]
 UP_PORT=$(free_port)
 
 cat >upstream.conf <<EOF
-daemon off;
-master_process on;
-pid $WORK/upstream.pid;
-error_log $WORK/logs/upstream.error.log warn;
-$( [ "$(id -u)" = 0 ] && echo 'user root;' )
+$(nginx_common upstream)
 worker_processes $UPSTREAM_WORKERS;
-events { worker_connections 1024; }
 http {
-  client_body_temp_path $WORK/tmp/body; proxy_temp_path $WORK/tmp/proxy; fastcgi_temp_path $WORK/tmp/fcgi;
-  uwsgi_temp_path $WORK/tmp/uwsgi; scgi_temp_path $WORK/tmp/scgi;
+$(nginx_http_common)
   access_log off;
   types { } default_type application/json;
   gzip off; etag off;
-  ssl_protocols TLSv1.2 TLSv1.3;
   server {
     listen 127.0.0.1:$UP_PORT ssl;
     ssl_certificate $WORK/upstream.crt; ssl_certificate_key $WORK/upstream.key;
@@ -187,14 +137,7 @@ UP_PID=$!; PIDS+=("$UP_PID")
 KG_PID=$!; PIDS+=("$KG_PID")
 
 wait_port "$UP_PORT" "$UP_PID" || die "upstream nginx did not start: $(cat logs/upstream.error.log)"
-KG_PORT=
-for _ in $(seq 150); do
-  KG_PORT=$(sed -n 's/.*"msg":"listening".*"port":\([0-9]*\).*/\1/p' logs/kubegate.log | head -1)
-  [ -n "$KG_PORT" ] && break
-  kill -0 "$KG_PID" 2>/dev/null || die "kubegate exited: $(cat logs/kubegate.log)"
-  sleep 0.1
-done
-[ -n "$KG_PORT" ] || die "kubegate did not start: $(cat logs/kubegate.log)"
+KG_PORT=$(gateway_port logs/kubegate.log "$KG_PID")
 
 LEGS=(direct kubegate-passthrough kubegate-masked)
 declare -A URL=(

@@ -64,58 +64,12 @@ if [ ! -x "$KUBEGATE" ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-# Processes and cleanup: every process started here is recorded and ended by pid on exit.
-WORK=$(mktemp -d /tmp/kubegate-bench.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  local pid
-  # The load generator of an interrupted run is a direct child of this shell, like the servers.
-  pkill -TERM -P $$ 2>/dev/null || true
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ -n "${BENCH_KEEP:-}" ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() {  # wait_port PORT PID
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-# ---------------------------------------------------------------------------------------------
-# PKI, as a deployment has it: the cluster's CA for the upstream's serving certificate, the
-# gateway's CA for the serving certificate agents see and for the agents' client certificates.
-cd "$WORK"
-ossl() { openssl "$@" 2>/dev/null >/dev/null; }
-mkca() {
-  ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.crt" \
-    -subj "/CN=$1" -days 2
-}
-issue() {  # issue CA NAME SUBJECT EXTENSIONS
-  printf '%b' "$4" >"$2.ext"
-  ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$2.key" -out "$2.csr" -subj "$3"
-  ossl x509 -req -in "$2.csr" -CA "$1.crt" -CAkey "$1.key" -CAcreateserial -days 2 -extfile "$2.ext" -out "$2.crt"
-}
-mkca cluster-ca
-mkca gateway-ca
-issue cluster-ca upstream /CN=bench-apiserver 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
-issue gateway-ca front /CN=kubegate 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
+# The work directory, its processes (ended on exit) and the PKI: bench/lib.sh.
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_start kubegate-bench
+bench_pki
 issue gateway-ca agent /O=bench-agents/CN=bench-agent 'extendedKeyUsage=clientAuth\n'
-echo "bench-upstream-token-$(openssl rand -hex 16)" >upstream-token
 TOKEN=$(cat upstream-token)
 
 mkdir -p www/api/v1/namespaces/default tmp logs
@@ -127,26 +81,6 @@ PX_PORT=$(free_port)
 while [ "$PX_PORT" = "$UP_PORT" ]; do PX_PORT=$(free_port); done
 PXW_PORT=$(free_port)
 while [ "$PXW_PORT" = "$UP_PORT" ] || [ "$PXW_PORT" = "$PX_PORT" ]; do PXW_PORT=$(free_port); done
-
-# Settings both nginx instances share: no disk writes, long keep-alive, TLS 1.2/1.3.
-nginx_common() {
-  cat <<EOF
-daemon off;
-master_process on;
-pid $WORK/$1.pid;
-error_log $WORK/logs/$1.error.log warn;
-$( [ "$(id -u)" = 0 ] && echo 'user root;' )
-events { worker_connections 4096; }
-EOF
-}
-nginx_http_common() {
-  cat <<EOF
-  client_body_temp_path $WORK/tmp/body; proxy_temp_path $WORK/tmp/proxy; fastcgi_temp_path $WORK/tmp/fcgi;
-  uwsgi_temp_path $WORK/tmp/uwsgi; scgi_temp_path $WORK/tmp/scgi;
-  keepalive_requests 10000000; keepalive_timeout 300s;
-  ssl_protocols TLSv1.2 TLSv1.3;
-EOF
-}
 
 # The upstream: a fast stand-in for kube-apiserver serving one static PodList.
 cat >upstream.conf <<EOF
@@ -245,17 +179,6 @@ KU_PID=$!; PIDS+=("$KU_PID")
 
 wait_port "$UP_PORT" "$UP_PID" || die "upstream nginx did not start: $(cat logs/upstream.error.log)"
 wait_port "$PX_PORT" "$PX_PID" || die "proxy nginx did not start: $(cat logs/proxy.error.log)"
-gateway_port() {  # LOG PID: the port a kubegate logged, once it listens
-  local port=
-  for _ in $(seq 150); do
-    port=$(sed -n 's/.*"msg":"listening".*"port":\([0-9]*\).*/\1/p' "$1" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$2" 2>/dev/null || die "kubegate exited: $(cat "$1")"
-    sleep 0.1
-  done
-  [ -n "$port" ] || die "kubegate did not start: $(cat "$1")"
-  echo "$port"
-}
 KG_PORT=$(gateway_port logs/kubegate.log "$KG_PID")
 KU_PORT=$(gateway_port logs/kubegate-unrecorded.log "$KU_PID")
 
