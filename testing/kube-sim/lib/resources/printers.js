@@ -2,12 +2,14 @@
 // Table columns and cells as kube-apiserver's printers make them (kubernetes
 // pkg/printers/internalversion/printers.go, always with Wide=true, so priority-1 columns are
 // present and kubectl shows them with -o wide). Kinds without a printer get the default
-// convertor's Name + Created At (apiserver pkg/registry/rest/table.go).
+// convertor's Name + Created At (apiserver pkg/registry/rest/table.go). Column names, types,
+// formats and priorities are the server's; the descriptions (which no client shows) are kube-sim's
+// own short wording, not the API types' documentation.
 
 const { labelSelectorString } = require('./selectors');
 
-const DOC_NAME = 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names';
-const DOC_CREATED = 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata';
+const DOC_NAME = 'The object\'s name, unique within its namespace.';
+const DOC_CREATED = 'When the server created the object (RFC 3339, UTC).';
 
 const col = (name, description, { type = 'string', format = '', priority = 0 } = {}) =>
   ({ name, type, format, description, priority });
@@ -149,7 +151,7 @@ function bindingCells(b) {
     of('ServiceAccount').map((s) => `${s.namespace || ''}/${s.name}`).join(', ')];
 }
 
-const bindingColumns = (what) => [NAME, col('Role', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'), AGE,
+const bindingColumns = (what) => [NAME, col('Role', 'The role or cluster role the binding grants.'), AGE,
   col('Users', `Users in the ${what}`, { priority: 1 }), col('Groups', `Groups in the ${what}`, { priority: 1 }),
   col('ServiceAccounts', `ServiceAccounts in the ${what}`, { priority: 1 })];
 
@@ -157,19 +159,19 @@ const PRINTERS = {
   Pod: {
     columns: [NAME, col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
       col('Status', 'The aggregate status of the containers in this pod.'),
-      col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
-      AGE, col('IP', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', { priority: 1 }),
-      col('Node', 'NodeName is a request to schedule this pod onto a specific node. If it is non-empty, the scheduler simply schedules this pod onto that node, assuming that it fits resource requirements.', { priority: 1 }),
-      col('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.', { priority: 1 }),
-      col('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates', { priority: 1 })],
+      col('Restarts', 'How often the pod\'s containers restarted, and when last.'),
+      AGE, col('IP', 'The pod\'s IP address; empty until one is allocated.', { priority: 1 }),
+      col('Node', 'The node the pod is scheduled on.', { priority: 1 }),
+      col('Nominated Node', 'The node the scheduler nominated while the pod waits for preemption.', { priority: 1 }),
+      col('Readiness Gates', 'How many of the pod\'s readiness gates are met.', { priority: 1 })],
     cells: podCells,
     conditions: podConditions,
   },
   Deployment: {
-    columns: [NAME, col('Ready', 'Number of the pod with ready state'),
-      col('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-      col('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
-      AGE, CONTAINERS, IMAGES, col('Selector', 'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.', { priority: 1 })],
+    columns: [NAME, col('Ready', 'Ready pods out of the desired replicas.'),
+      col('Up-to-date', 'Pods running the current template.'),
+      col('Available', 'Pods ready for at least minReadySeconds.'),
+      AGE, CONTAINERS, IMAGES, col('Selector', 'The label selector of the deployment\'s pods.', { priority: 1 })],
     cells: (d) => {
       const st = d.status || {};
       return [d.metadata.name, `${st.readyReplicas || 0}/${(d.spec && d.spec.replicas) ?? 0}`, st.updatedReplicas || 0,
@@ -177,14 +179,14 @@ const PRINTERS = {
         labelSelectorString(d.spec && d.spec.selector)];
     },
   },
-  // printReplicaSet; the descriptions are extensions/v1beta1's, as the printer still cites them.
+  // printReplicaSet.
   ReplicaSet: {
     columns: [NAME,
-      col('Desired', 'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset', { type: 'integer' }),
-      col('Current', 'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset', { type: 'integer' }),
-      col('Ready', 'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.', { type: 'integer' }),
+      col('Desired', 'Pods the replica set should run.', { type: 'integer' }),
+      col('Current', 'Pods it runs now.', { type: 'integer' }),
+      col('Ready', 'Pods that are ready.', { type: 'integer' }),
       AGE, CONTAINERS, IMAGES,
-      col('Selector', 'Selector is a label query over pods that should match the replica count. If the selector is empty, it is defaulted to the labels present on the pod template. Label keys and values that must match in order to be controlled by this replica set. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors', { priority: 1 })],
+      col('Selector', 'The label selector of the replica set\'s pods.', { priority: 1 })],
     cells: (rs) => {
       const spec = rs.spec || {};
       const st = rs.status || {};
@@ -193,12 +195,12 @@ const PRINTERS = {
     },
   },
   Secret: {
-    columns: [NAME, col('Type', 'Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types'),
-      col('Data', "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4"), AGE],
+    columns: [NAME, col('Type', 'The secret\'s type.'),
+      col('Data', 'How many keys the secret holds.'), AGE],
     cells: (s) => [s.metadata.name, s.type || '', Object.keys(s.data || {}).length, since(s.metadata.creationTimestamp)],
   },
   ConfigMap: {
-    columns: [NAME, col('Data', "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process."), AGE],
+    columns: [NAME, col('Data', 'How many keys the config map holds.'), AGE],
     cells: (c) => [c.metadata.name, Object.keys(c.data || {}).length + Object.keys(c.binaryData || {}).length, since(c.metadata.creationTimestamp)],
   },
   Namespace: {
@@ -206,29 +208,29 @@ const PRINTERS = {
     cells: (n) => [n.metadata.name, (n.status && n.status.phase) || '', since(n.metadata.creationTimestamp)],
   },
   ServiceAccount: {
-    columns: [NAME, col('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), AGE],
+    columns: [NAME, col('Secrets', 'How many secrets the service account lists.'), AGE],
     cells: (s) => [s.metadata.name, (s.secrets || []).length, since(s.metadata.creationTimestamp)],
   },
   Node: {
     columns: [NAME, col('Status', 'The status of the node'), col('Roles', 'The roles of the node'), AGE,
-      col('Version', 'Kubelet Version reported by the node.'),
-      col('Internal-IP', 'List of addresses reachable to the node.', { priority: 1 }),
-      col('External-IP', 'List of addresses reachable to the node.', { priority: 1 }),
-      col('OS-Image', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', { priority: 1 }),
-      col('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", { priority: 1 }),
-      col('Container-Runtime', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', { priority: 1 })],
+      col('Version', 'The kubelet version the node reports.'),
+      col('Internal-IP', 'The node\'s internal address.', { priority: 1 }),
+      col('External-IP', 'The node\'s external address.', { priority: 1 }),
+      col('OS-Image', 'The operating system image the node reports.', { priority: 1 }),
+      col('Kernel-Version', 'The kernel version the node reports.', { priority: 1 }),
+      col('Container-Runtime', 'The container runtime and version the node reports.', { priority: 1 })],
     cells: nodeCells,
   },
   Event: {
-    columns: [col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),
-      col('Type', 'Type of this event (Normal, Warning), new types could be added in the future'),
-      col('Reason', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
-      col('Object', 'The object that this event is about.'),
-      col('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].', { priority: 1 }),
-      col('Source', 'The component reporting this event. Should be a short machine understandable string.', { priority: 1 }),
-      col('Message', 'A human-readable description of the status of this operation.'),
-      col('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', { priority: 1 }),
-      col('Count', 'The number of times this event has occurred.', { priority: 1 }),
+    columns: [col('Last Seen', 'When the event last happened.'),
+      col('Type', 'Normal or Warning.'),
+      col('Reason', 'A short machine-readable reason.'),
+      col('Object', 'The object the event is about.'),
+      col('Subobject', 'The part of the object the event is about, as a field path.', { priority: 1 }),
+      col('Source', 'The component that reported the event.', { priority: 1 }),
+      col('Message', 'What happened, for people.'),
+      col('First Seen', 'When the event first happened.', { priority: 1 }),
+      col('Count', 'How many times the event happened.', { priority: 1 }),
       col('Name', DOC_NAME, { format: 'name', priority: 1 })],
     cells: eventCells,
   },
