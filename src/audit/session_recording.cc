@@ -404,12 +404,16 @@ void SessionRecording::Impl::recordStdin(std::string_view bytes) {
 }
 
 // A typed line has no newline until Enter (a terminal sends '\r'), so what the redactor holds is
-// released once stdin has been quiet as long as the tunnel's masker waits for a prompt, and at the end.
+// released once stdin has been quiet as long as the tunnel's masker waits for a prompt (but for a
+// trailing word that may begin a secret, as there), and at the end.
 void SessionRecording::Impl::releaseQuietStdin(bool ending) {
   if (!stdinRedactor || !stdinRedactor->holding()) return;
-  if (!ending && now - lastStdinMicros < kQuietStdinMicros) return;
   std::string masked;
-  stdinRedactor->flush(masked);
+  if (ending) {
+    stdinRedactor->flush(masked);
+  } else if (now - lastStdinMicros >= kQuietStdinMicros && stdinRedactor->pauseWouldRelease()) {
+    stdinRedactor->releaseAfterPause(masked);
+  }
   if (!masked.empty()) appendRun("i", "stdin", masked);
 }
 

@@ -54,20 +54,42 @@ class Detectors {
 // unterminated PEM private key masks everything up to its END line, however long.
 class StreamRedactor {
  public:
+  // After a pause, a trailing word this long or longer stays held: it may be the first part of a
+  // token a pause cut (`AKIA…`, `eyJ…`, a user pattern), and released it would not be recognised.
+  static constexpr std::size_t kMinHeldWord = 3;
+  // How much of the released part of an unfinished line later pieces are scanned with.
+  static constexpr std::size_t kLineContextBytes = 256;
+
   explicit StreamRedactor(const Detectors& detectors);
 
   // Takes the next piece of the stream; appends to `out` what can be released now.
   void write(std::string_view piece, std::string& out);
-  // Releases what is held (the stream paused or ended). Called by the owner after a short idle
-  // time, so an interactive prompt without a newline still shows.
+  // The stream paused (the owner waited a short idle time): releases what is held, so an
+  // interactive prompt without a newline still shows, except a trailing word of kMinHeldWord or
+  // more characters that is not in `echoOf` (what the client recently sent: a terminal echoes
+  // it, and bytes the client sent reveal nothing) and a partial private-key BEGIN line. The rest
+  // of the line is scanned together with its released part, so whatever of a secret the pause
+  // cut off is masked when it comes (`password: ` released, then `hunter2`).
+  void releaseAfterPause(std::string& out, std::string_view echoOf = {});
+  // The stream ended: releases everything held, masked; an unfinished private key is dropped.
   void flush(std::string& out);
   bool holding() const { return !held_.empty(); }
+  // Whether releaseAfterPause would release anything: false once a pause kept all that is held,
+  // until more bytes come.
+  bool pauseWouldRelease() const { return !held_.empty() && !keptThroughPause_; }
   std::size_t redactions() const { return redactions_; }
 
  private:
+  void dropPrivateKeyBytes();
+  // Releases held_[0, cut), scanned with the line's released part.
+  void releaseHeld(std::size_t cut, std::string& out);
+
   const Detectors& detectors_;
   std::string held_;
+  // The released bytes of the line still unfinished (at most kLineContextBytes, raw).
+  std::string lineReleased_;
   bool insidePrivateKey_ = false;
+  bool keptThroughPause_ = false;
   std::size_t redactions_ = 0;
 };
 

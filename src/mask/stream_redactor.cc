@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 
 #include "mask/detectors.h"
@@ -17,6 +18,13 @@ constexpr std::string_view kPrivateKeyProbe = "-----BEGIN PRIVATE KEY-----\n";
 constexpr std::size_t kMarkerReach = 96;
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+// Where the run of non-space characters that ends `text` starts.
+std::size_t trailingWordStart(std::string_view text) {
+  std::size_t start = text.size();
+  while (start > 0 && !isSpace(text[start - 1])) --start;
+  return start;
+}
 
 // Where a BEGIN marker that `text` ends in the middle of starts, searching from `from`; else kNone.
 std::size_t partialBeginAt(std::string_view text, std::size_t from) {
@@ -90,29 +98,54 @@ std::size_t forcedCut(std::string_view held) {
 struct Stream {
   const Detectors& detectors;
   std::string& held;
+  std::string& lineReleased;
   bool& insidePrivateKey;
   std::size_t& redactions;
   std::string& out;
   std::string owned;
 
-  // Appends `chunk` redacted; afterwards insidePrivateKey says whether it ended inside a key.
+  // Appends `chunk` redacted; afterwards insidePrivateKey says whether it ended inside a key. A
+  // chunk that goes on a line partly released already is scanned with that part before it, and a
+  // secret starting there is masked from the chunk's first byte.
   void release(std::string_view chunk) {
     thread_local std::vector<Range> ranges;
+    thread_local std::string joined;
     ranges.clear();
-    detectors.find(chunk, ranges);
-    if (ranges.empty()) {
-      out.append(chunk);
-      return;
+    const std::size_t context = lineReleased.size();
+    std::string_view text = chunk;
+    if (context > 0) {
+      joined.assign(lineReleased).append(chunk);
+      text = joined;
     }
-    std::size_t copied = 0;
+    detectors.find(text, ranges);
+    rememberLine(chunk);
+    std::size_t copied = context;
+    std::size_t applied = 0;
     for (const Range& range : ranges) {
-      out.append(chunk.substr(copied, range.begin - copied)).append(kMaskedText);
+      if (range.end <= copied) continue;
+      const std::size_t begin = std::max(range.begin, copied);
+      out.append(text.substr(copied, begin - copied)).append(kMaskedText);
       copied = range.end;
+      ++applied;
     }
-    out.append(chunk.substr(copied));
-    redactions += ranges.size();
+    out.append(text.substr(copied));
+    redactions += applied;
+    if (applied == 0) return;
     const Range last = ranges.back();
-    insidePrivateKey = last.end == chunk.size() && endsInsidePrivateKey(detectors, chunk, last.begin);
+    insidePrivateKey = last.end == text.size() && endsInsidePrivateKey(detectors, text, last.begin);
+  }
+
+  // Keeps the released part of the unfinished line, for the next chunk's scan.
+  void rememberLine(std::string_view chunk) {
+    const void* newline = memrchr(chunk.data(), '\n', chunk.size());
+    if (newline != nullptr) {
+      lineReleased.assign(static_cast<const char*>(newline) + 1, chunk.data() + chunk.size());
+    } else {
+      lineReleased.append(chunk);
+    }
+    if (lineReleased.size() > StreamRedactor::kLineContextBytes) {
+      lineReleased.erase(0, lineReleased.size() - StreamRedactor::kLineContextBytes);
+    }
   }
 
   // Drops key bytes through the END marker; returns the rest of `piece` after it, or nothing (and
@@ -129,6 +162,8 @@ struct Stream {
     const KeyEnd keyEnd = findKeyEnd(text);
     if (keyEnd.end != kNone) {
       insidePrivateKey = false;
+      // The key's BEGIN must not be read again as the start of the text after its END.
+      lineReleased.clear();
       return text.substr(keyEnd.end);
     }
     held.assign(text.substr(keyEnd.keepFrom));
@@ -184,23 +219,39 @@ struct Stream {
 StreamRedactor::StreamRedactor(const Detectors& detectors) : detectors_(detectors) {}
 
 void StreamRedactor::write(std::string_view piece, std::string& out) {
-  Stream stream{detectors_, held_, insidePrivateKey_, redactions_, out, {}};
+  if (!piece.empty()) keptThroughPause_ = false;
+  Stream stream{detectors_, held_, lineReleased_, insidePrivateKey_, redactions_, out, {}};
   while (!piece.empty()) {
     piece = insidePrivateKey_ ? stream.skipPrivateKey(piece) : stream.releaseLines(piece);
   }
 }
 
-void StreamRedactor::flush(std::string& out) {
-  if (insidePrivateKey_) {
-    // Key bytes are never released; only what may begin the END marker stays.
-    held_.erase(0, findKeyEnd(held_).keepFrom);
-    return;
-  }
+void StreamRedactor::releaseAfterPause(std::string& out, std::string_view echoOf) {
+  keptThroughPause_ = true;
+  if (insidePrivateKey_) return dropPrivateKeyBytes();
   // A BEGIN line cut by the pause stays held: released in halves, neither would be recognised.
   const std::size_t marker = partialBeginNearEnd(held_);
-  const std::size_t cut = marker == kNone ? held_.size() : marker;
+  std::size_t cut = marker == kNone ? held_.size() : marker;
+  const std::size_t word = trailingWordStart(std::string_view(held_).substr(0, cut));
+  const std::string_view trailing = std::string_view(held_).substr(word, cut - word);
+  if (trailing.size() >= kMinHeldWord && echoOf.find(trailing) == std::string_view::npos) cut = word;
+  releaseHeld(cut, out);
+}
+
+void StreamRedactor::flush(std::string& out) {
+  if (insidePrivateKey_) return dropPrivateKeyBytes();
+  const std::size_t marker = partialBeginNearEnd(held_);
+  releaseHeld(marker == kNone ? held_.size() : marker, out);
+}
+
+void StreamRedactor::dropPrivateKeyBytes() {
+  // Key bytes are never released; only what may begin the END marker stays.
+  held_.erase(0, findKeyEnd(held_).keepFrom);
+}
+
+void StreamRedactor::releaseHeld(std::size_t cut, std::string& out) {
   if (cut == 0) return;
-  Stream stream{detectors_, held_, insidePrivateKey_, redactions_, out, {}};
+  Stream stream{detectors_, held_, lineReleased_, insidePrivateKey_, redactions_, out, {}};
   stream.release(std::string_view(held_).substr(0, cut));
   held_.erase(0, cut);
 }

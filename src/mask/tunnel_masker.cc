@@ -13,20 +13,54 @@
 
 namespace kubegate::mask {
 
-// One implementation per framing; the error is shared so TunnelMasker::error() needs no dispatch.
+namespace {
+
+// The last bytes the client sent on stdin. A terminal echoes them, so a word found among them may
+// leave after a pause: the client knows it already.
+class RecentInput {
+ public:
+  static constexpr std::size_t kWindow = 4096;
+
+  void add(std::string_view bytes) {
+    if (bytes.size() > kWindow) bytes.remove_prefix(bytes.size() - kWindow);
+    const std::size_t overflow = bytes_.size() + bytes.size() > kWindow ? bytes_.size() + bytes.size() - kWindow : 0;
+    bytes_.erase(0, overflow);
+    bytes_.append(bytes);
+  }
+  std::string_view view() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+}  // namespace
+
+// One implementation per framing; the error and the client's recent stdin are shared so
+// TunnelMasker::error() needs no dispatch and each framing only says where stdin is.
 struct TunnelMasker::Impl {
   virtual ~Impl() = default;
   virtual bool fromServer(std::span<const char> bytes, std::string& out) = 0;
-  virtual void fromClient(std::span<const char> bytes) {}
-  virtual void flush(std::string& out) = 0;
-  virtual bool holding() const = 0;
+  virtual void fromClient(std::span<const char> bytes) = 0;
+  // Releases held output; `ended`: everything, else what a pause may release.
+  virtual void release(std::string& out, bool ended) = 0;
+  virtual bool pauseWouldRelease() const = 0;
 
   bool failed() const { return !error.empty(); }
   void fail(std::string reason) {
     if (error.empty()) error = std::move(reason);
   }
 
+  // Releases what one stream's redactor holds.
+  void releaseFrom(StreamRedactor& redactor, std::string& released, bool ended) const {
+    if (ended) {
+      redactor.flush(released);
+    } else {
+      redactor.releaseAfterPause(released, clientInput.view());
+    }
+  }
+
   std::string error;
+  RecentInput clientInput;
 };
 
 namespace {
@@ -106,7 +140,8 @@ class WebSocketMasking final : public TunnelMasker::Impl, private audit::WebSock
   static constexpr std::size_t kMaxPassThroughMessage = 1024 * 1024;
 
   WebSocketMasking(const Detectors& detectors, bool base64)
-      : base64_(base64), reader_(*this), stdout_(detectors), stderr_(detectors) {
+      : base64_(base64), reader_(*this), clientObserver_(*this), clientReader_(clientObserver_), stdout_(detectors),
+        stderr_(detectors) {
     const WebSocketOpcode opcode = base64 ? WebSocketOpcode::text : WebSocketOpcode::binary;
     channelOpcode_.fill(opcode);
   }
@@ -119,20 +154,47 @@ class WebSocketMasking final : public TunnelMasker::Impl, private audit::WebSock
     return !failed();
   }
 
-  void flush(std::string& out) override {
+  // A client reader that stops costs only the echo: held words then wait for more output.
+  void fromClient(std::span<const char> bytes) override { clientReader_.feed(bytes); }
+
+  void release(std::string& out, bool ended) override {
     if (failed()) return;
     out_ = &out;
-    flushChannels();
+    releaseChannels(ended);
     out_ = nullptr;
   }
 
-  bool holding() const override { return stdout_.holding() || stderr_.holding(); }
+  bool pauseWouldRelease() const override { return stdout_.pauseWouldRelease() || stderr_.pauseWouldRelease(); }
 
  private:
   static constexpr std::uint8_t kStdout = 1;
   static constexpr std::uint8_t kStderr = 2;
   static constexpr std::uint8_t kError = 3;
   static constexpr std::uint8_t kClose = 255;
+  static constexpr std::uint8_t kStdin = 0;
+
+  // Keeps what the client sends on stdin (channel 0), decoded, as RecentInput.
+  struct ClientObserver final : audit::WebSocketFrameSink {
+    explicit ClientObserver(WebSocketMasking& owner) : owner(owner) {}
+    void onMessageStart(WebSocketOpcode) override {
+      channel.reset();
+      base64.reset();
+    }
+    void onMessagePayload(std::span<const char> piece) override {
+      std::string_view text(piece.data(), piece.size());
+      if (!channel && !text.empty()) {
+        channel = static_cast<std::uint8_t>(owner.base64_ ? text.front() - '0' : text.front());
+        text.remove_prefix(1);
+      }
+      if (channel != kStdin) return;
+      if (!owner.base64_) return owner.clientInput.add(text);
+      std::string decoded;
+      if (base64.feed(text, decoded)) owner.clientInput.add(decoded);
+    }
+    WebSocketMasking& owner;
+    std::optional<std::uint8_t> channel;
+    Base64Pieces base64;
+  };
 
   StreamRedactor* redactorFor(std::uint8_t channel) {
     if (channel == kStdout) return &stdout_;
@@ -194,14 +256,14 @@ class WebSocketMasking final : public TunnelMasker::Impl, private audit::WebSock
       return;
     }
     // The error channel and the v5 close end the output: what stdout and stderr hold goes first.
-    if (*channel_ == kError || *channel_ == kClose) flushChannels();
+    if (*channel_ == kError || *channel_ == kClose) releaseChannels(true);
     appendWebSocketFrame(*out_, opcode_, channelPrefix(*channel_), passThrough_);
     passThrough_.clear();
   }
 
   void onControlFrame(WebSocketOpcode opcode, std::string_view payload) override {
     if (failed()) return;
-    if (opcode == WebSocketOpcode::close) flushChannels();
+    if (opcode == WebSocketOpcode::close) releaseChannels(true);
     appendWebSocketFrame(*out_, opcode, {}, payload);
   }
 
@@ -215,16 +277,18 @@ class WebSocketMasking final : public TunnelMasker::Impl, private audit::WebSock
     appendWebSocketFrame(*out_, channelOpcode_[channel], channelPrefix(channel), base64_ ? encoded : released);
   }
 
-  void flushChannels() {
+  void releaseChannels(bool ended) {
     for (const std::uint8_t channel : {kStdout, kStderr}) {
       std::string released;
-      redactorFor(channel)->flush(released);
+      releaseFrom(*redactorFor(channel), released, ended);
       emitMasked(channel, released);
     }
   }
 
   const bool base64_;
   WebSocketFrameReader reader_;
+  ClientObserver clientObserver_;
+  WebSocketFrameReader clientReader_;
   StreamRedactor stdout_;
   StreamRedactor stderr_;
   std::string* out_ = nullptr;
@@ -263,22 +327,22 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
   // costs nothing but masking on the error stream.
   void fromClient(std::span<const char> bytes) override { clientReader_.feed(bytes); }
 
-  void flush(std::string& out) override {
+  void release(std::string& out, bool ended) override {
     if (failed()) return;
     out_ = &out;
-    flushStreams();
+    releaseStreams(ended);
     out_ = nullptr;
   }
 
-  bool holding() const override {
+  bool pauseWouldRelease() const override {
     for (const auto& [id, redactor] : redactors_) {
-      if (redactor.holding()) return true;
+      if (redactor.pauseWouldRelease()) return true;
     }
     return false;
   }
 
  private:
-  enum class StreamKind { masked, error, passThrough };
+  enum class StreamKind { masked, error, stdin, passThrough };
 
   struct ClientObserver final : audit::SpdyFrameSink {
     explicit ClientObserver(SpdyMasking& owner) : owner(owner) {}
@@ -287,6 +351,9 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
     }
     void onHeaders(std::uint32_t id, std::uint8_t, const SpdyHeaderBlock& headers) override {
       owner.learnStreamType(id, headers);
+    }
+    void onData(std::uint32_t id, std::span<const char> piece) override {
+      if (owner.kindOf(id) == StreamKind::stdin) owner.clientInput.add({piece.data(), piece.size()});
     }
     SpdyMasking& owner;
   };
@@ -299,7 +366,8 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
     if (type.empty() && known != kinds_.end()) return;
     StreamKind kind = StreamKind::masked;
     if (type == "error") kind = StreamKind::error;
-    if (type == "stdin" || type == "resize") kind = StreamKind::passThrough;
+    if (type == "stdin") kind = StreamKind::stdin;
+    if (type == "resize") kind = StreamKind::passThrough;
     if (known == kinds_.end()) {
       kinds_.emplace(id, kind);
     } else if (known->second != StreamKind::masked) {
@@ -342,7 +410,7 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
   void relayControlFrame() {
     const auto type = static_cast<SpdyControlType>(controlType_);
     // After a reset or a GOAWAY the client drops a stream's data: what is held leaves first.
-    if (type == SpdyControlType::rstStream || type == SpdyControlType::goAway) flushStreams();
+    if (type == SpdyControlType::rstStream || type == SpdyControlType::goAway) releaseStreams(true);
     out_->append(control_);
     control_.clear();
   }
@@ -365,7 +433,7 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
     const StreamKind kind = kindOf(id);
     if (kind != StreamKind::masked) {
       // The error stream's Status ends the session: stdout and stderr go first.
-      if (kind == StreamKind::error) flushStreams();
+      if (kind == StreamKind::error) releaseStreams(true);
       appendSpdyData(*out_, id, flags, passThrough_);
       passThrough_.clear();
       return;
@@ -389,10 +457,10 @@ class SpdyMasking final : public TunnelMasker::Impl, private audit::SpdyFrameSin
     return &redactors_.try_emplace(id, detectors_).first->second;
   }
 
-  void flushStreams() {
+  void releaseStreams(bool ended) {
     for (auto& [id, redactor] : redactors_) {
       std::string released;
-      redactor.flush(released);
+      releaseFrom(redactor, released, ended);
       if (!released.empty()) appendSpdyData(*out_, id, 0, released);
     }
   }
@@ -432,9 +500,11 @@ bool TunnelMasker::fromServer(std::span<const char> bytes, std::string& out) { r
 
 void TunnelMasker::fromClient(std::span<const char> bytes) { impl_->fromClient(bytes); }
 
-void TunnelMasker::flush(std::string& out) { impl_->flush(out); }
+void TunnelMasker::releaseAfterPause(std::string& out) { impl_->release(out, false); }
 
-bool TunnelMasker::holding() const { return impl_->holding(); }
+void TunnelMasker::flush(std::string& out) { impl_->release(out, true); }
+
+bool TunnelMasker::pauseWouldRelease() const { return impl_->pauseWouldRelease(); }
 
 const std::string& TunnelMasker::error() const { return impl_->error; }
 

@@ -28,11 +28,16 @@ class TunnelMasker {
   // then be closed, never relayed unmasked. `error()` says why.
   bool fromServer(std::span<const char> bytes, std::string& out);
   // Observes the next bytes the client sent, before they are forwarded unchanged: for SPDY, the
-  // client's SYN_STREAM frames name which stream is stdout or stderr. Does nothing for WebSocket.
+  // client's SYN_STREAM frames name which stream is stdout or stderr; for both framings, what the
+  // client types on stdin may be echoed back by a terminal (StreamRedactor::releaseAfterPause).
   void fromClient(std::span<const char> bytes);
-  // Releases any held output as complete frames (called after a short idle, and at the end).
+  // The server paused: releases held output as complete frames, except what may be the first
+  // part of a secret (StreamRedactor::releaseAfterPause).
+  void releaseAfterPause(std::string& out);
+  // The output ended: releases everything held, masked.
   void flush(std::string& out);
-  bool holding() const;
+  // Whether releaseAfterPause would release anything now.
+  bool pauseWouldRelease() const;
   const std::string& error() const;
 
   struct Impl;

@@ -17,8 +17,8 @@ using k8s::makeError;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
-// A masker holding part of a line (a prompt, a secret's first half) releases it after this much
-// quiet: short enough that an interactive shell feels immediate.
+// A masker holding part of a line (a prompt) releases it after this much quiet: short enough that
+// an interactive shell feels immediate. A trailing word that may be a secret's first half stays.
 constexpr auto kQuietRelease = std::chrono::milliseconds(50);
 
 // Shared by the two copy loops and the watchdog. Whoever finishes first closes both sockets, which
@@ -106,19 +106,19 @@ asio::awaitable<bool> sendMasked(TunnelState& state, TlsStream& to, std::string&
   co_return !ec;
 }
 
-// The server-to-client loop of a masked session. While a masker holds bytes, the wait for more is
-// bounded by kQuietRelease, after which the held bytes go out (masked) anyway.
+// The server-to-client loop of a masked session. While a masker holds bytes a pause would release,
+// the wait for more is bounded by kQuietRelease, after which those bytes go out (masked).
 asio::awaitable<void> copyMaskedFromServer(TlsStream& from, TlsStream& to, TunnelState& state) {
   std::array<char, 16 * 1024> buf;
   asio::steady_timer quiet(co_await asio::this_coro::executor);
   std::string out;
   bool readable = true;
   while (!state.finished) {
-    if (state.masking->holding()) {
+    if (state.masking->pauseWouldRelease()) {
       quiet.expires_after(kQuietRelease);
       auto woke = co_await (from.async_wait_readable(kAsTuple) || quiet.async_wait(kAsTuple));
       if (woke.index() == 1) {
-        state.masking->flush(out);
+        state.masking->releaseAfterPause(out);
         if (!co_await sendMasked(state, to, out)) break;
         continue;
       }

@@ -46,8 +46,13 @@ void SessionMasking::fromClient(std::span<const char> bytes) {
   if (record_ && !recordBroken_) record_->fromClient(bytes);
 }
 
-bool SessionMasking::holding() const {
-  return (client_ && client_->holding()) || (record_ && !recordBroken_ && record_->holding());
+bool SessionMasking::pauseWouldRelease() const {
+  return (client_ && client_->pauseWouldRelease()) || (record_ && !recordBroken_ && record_->pauseWouldRelease());
+}
+
+void SessionMasking::releaseAfterPause(std::string& toClient) {
+  if (client_) client_->releaseAfterPause(toClient);
+  if (record_ && !recordBroken_) record_->releaseAfterPause(toRecord_);
 }
 
 void SessionMasking::flush(std::string& toClient) {

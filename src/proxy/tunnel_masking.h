@@ -24,8 +24,11 @@ class SessionMasking {
   bool fromServer(std::span<const char> bytes, std::string& toClient);
   // The client's bytes, observed (SPDY says in them which stream is stdout and which stderr).
   void fromClient(std::span<const char> bytes);
-  bool holding() const;
-  // Releases what the maskers hold (after a quiet moment, and at the end).
+  // Whether a pause would release anything the maskers hold.
+  bool pauseWouldRelease() const;
+  // The server paused: releases what a pause may (mask::StreamRedactor::releaseAfterPause).
+  void releaseAfterPause(std::string& toClient);
+  // The server is done: releases everything held.
   void flush(std::string& toClient);
   // What the recording takes of the last call: the client's bytes, or the record's own masking.
   // Empty while the record's masker is broken: the recording then gets nothing more.

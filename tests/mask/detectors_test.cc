@@ -235,24 +235,74 @@ void expectMaskedAtEverySplit(const std::string& before, const std::string& secr
   }
 }
 
-TEST(MaskStreamRedactor, AwsKeySplitAnywhereIsMasked) {
-  expectMaskedAtEverySplit("starting\nexport AWS_ACCESS_KEY_ID=", kAwsAccessKey, "\ndone\n");
-}
-
-TEST(MaskStreamRedactor, JwtSplitAnywhereIsMasked) {
-  expectMaskedAtEverySplit("{\"level\":\"info\",\"token\":\"", kJwt, "\"}\n");
-}
-
-TEST(MaskStreamRedactor, PromptWithoutNewlineWaitsForFlush) {
+TEST(MaskStreamRedactor, PromptWithoutNewlineWaitsForAPause) {
   StreamRedactor redactor(*all());
   std::string out;
   redactor.write("total 0\n", out);
   redactor.write("root@pod:/# ", out);
   EXPECT_EQ(out, "total 0\n");
-  EXPECT_TRUE(redactor.holding());
-  redactor.flush(out);
+  EXPECT_TRUE(redactor.pauseWouldRelease());
+  redactor.releaseAfterPause(out);
   EXPECT_EQ(out, "total 0\nroot@pod:/# ");
   EXPECT_FALSE(redactor.holding());
+  EXPECT_FALSE(redactor.pauseWouldRelease());
+}
+
+// A pod writes a secret in two pieces and the second comes after the quiet time: at whatever byte
+// the pause falls, no more than the secret's first kMinHeldWord - 1 characters leave unmasked.
+void expectAPauseAnywhereKeepsTheSecret(const std::string& before, const std::string& secret, const std::string& after) {
+  const std::string text = before + secret + after;
+  const std::string head = secret.substr(0, StreamRedactor::kMinHeldWord);
+  for (std::size_t split = 0; split <= text.size(); ++split) {
+    StreamRedactor redactor(*all());
+    std::string out;
+    redactor.write(std::string_view(text).substr(0, split), out);
+    redactor.releaseAfterPause(out);
+    EXPECT_EQ(out.find(head), std::string::npos) << "split " << split << ": " << out;
+    redactor.write(std::string_view(text).substr(split), out);
+    redactor.flush(out);
+    EXPECT_EQ(out.find(head), std::string::npos) << "split " << split << ": " << out;
+    EXPECT_EQ(out.find(secret.substr(secret.size() - 8)), std::string::npos) << "split " << split << ": " << out;
+    EXPECT_NE(out.find(kMaskedText), std::string::npos) << "split " << split << ": " << out;
+    EXPECT_TRUE(out.ends_with(after)) << "split " << split << ": " << out;
+  }
+}
+
+TEST(MaskStreamRedactor, AwsKeySplitAnywhereIsMasked) {
+  expectMaskedAtEverySplit("starting\nexport AWS_ACCESS_KEY_ID=", kAwsAccessKey, "\ndone\n");
+  expectAPauseAnywhereKeepsTheSecret("$ cat /etc/creds/aws\nkey ", kAwsAccessKey, " end\n");
+  expectAPauseAnywhereKeepsTheSecret("", kAwsAccessKey, "");
+}
+
+TEST(MaskStreamRedactor, JwtSplitAnywhereIsMasked) {
+  expectMaskedAtEverySplit("{\"level\":\"info\",\"token\":\"", kJwt, "\"}\n");
+  expectAPauseAnywhereKeepsTheSecret("Authorization: Bearer ", kJwt, "\n");
+}
+
+TEST(MaskStreamRedactor, APauseAfterAPasswordPromptStillMasksTheValue) {
+  StreamRedactor redactor(*all());
+  std::string out;
+  redactor.write("db password: ", out);
+  redactor.releaseAfterPause(out);
+  EXPECT_EQ(out, "db password: ") << "the prompt shows";
+  // Each piece of the value is masked with the key before it, the first as the second.
+  redactor.write("hu", out);
+  redactor.releaseAfterPause(out);
+  redactor.write("nter2 (from vault)\n", out);
+  EXPECT_EQ(out, "db password: kubegate:maskedkubegate:masked (from vault)\n");
+}
+
+TEST(MaskStreamRedactor, APauseReleasesWordsTheClientSent) {
+  StreamRedactor redactor(*all());
+  std::string out;
+  redactor.write("$ kubectl", out);
+  redactor.releaseAfterPause(out, "kubectl get pods\r");
+  EXPECT_EQ(out, "$ kubectl");
+  redactor.write(" get pods", out);
+  redactor.releaseAfterPause(out, "kubectl get p");
+  EXPECT_EQ(out, "$ kubectl get ") << "a word longer than what was sent stays";
+  redactor.write("\r\n", out);
+  EXPECT_EQ(out, "$ kubectl get pods\r\n");
 }
 
 TEST(MaskStreamRedactor, PrivateKeyOverManyWritesIsOneMask) {

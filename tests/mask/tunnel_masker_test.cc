@@ -20,6 +20,7 @@ namespace {
 using audit::WebSocketOpcode;
 using audit::testing::asSpan;
 using audit::testing::channelPayload;
+using audit::testing::clientMessage;
 using audit::testing::serverMessage;
 using audit::testing::SpdyEncoder;
 using audit::testing::wsFrame;
@@ -83,6 +84,11 @@ struct WsMasker {
     masker.flush(out);
     return out;
   }
+  std::string pause() {
+    std::string out;
+    masker.releaseAfterPause(out);
+    return out;
+  }
   TunnelMasker masker;
 };
 
@@ -122,10 +128,10 @@ TEST(MaskTunnelWebSocket, CanaryOnStderrIsMasked) {
 TEST(MaskTunnelWebSocket, ErrorChannelFlushesHeldOutputFirstAndPassesUnchanged) {
   WsMasker ws;
   std::string out = ws.feed(stdoutMessage("$ prompt SECRET-CANA"));
-  EXPECT_TRUE(ws.masker.holding());
+  EXPECT_TRUE(ws.masker.pauseWouldRelease());
   const std::string status = serverMessage(channelPayload(3, R"({"metadata":{},"status":"Success"})"));
   out += ws.feed(status);
-  EXPECT_FALSE(ws.masker.holding());
+  EXPECT_FALSE(ws.masker.pauseWouldRelease());
   const auto events = decodeWs(out);
   ASSERT_GE(events.size(), 2u);
   EXPECT_EQ(channelText(events, 1), "$ prompt SECRET-CANA");
@@ -143,7 +149,7 @@ TEST(MaskTunnelWebSocket, V5CloseChannelAndCloseFrameFlushHeldOutputFirst) {
   const std::string closeFrame = wsFrame(0x8, "\x03\xe8");
   out += ws.feed(closeFrame);
   EXPECT_TRUE(out.ends_with(closeFrame));
-  EXPECT_FALSE(ws.masker.holding());
+  EXPECT_FALSE(ws.masker.pauseWouldRelease());
   const auto events = decodeWs(out);
   EXPECT_EQ(channelText(events, 1), "partial");
   EXPECT_EQ(channelText(events, 2), "err tail");
@@ -154,7 +160,7 @@ TEST(MaskTunnelWebSocket, PingPassesAtOnceWithoutReleasingHeldOutput) {
   EXPECT_EQ(ws.feed(stdoutMessage("half a line SECRET-CAN")), "");
   const std::string ping = wsFrame(0x9, "keepalive");
   EXPECT_EQ(ws.feed(ping), ping);
-  EXPECT_TRUE(ws.masker.holding());
+  EXPECT_TRUE(ws.masker.pauseWouldRelease());
   std::string out = ws.feed(stdoutMessage("ARY-1234567890\n"));
   EXPECT_EQ(channelText(decodeWs(out), 1), "half a line kubegate:masked\n");
 }
@@ -170,11 +176,56 @@ TEST(MaskTunnelWebSocket, EmptyReadinessMessageAndResizeChannelPassThrough) {
 TEST(MaskTunnelWebSocket, FlushReleasesHeldOutputAsFrames) {
   WsMasker ws;
   EXPECT_EQ(ws.feed(stdoutMessage("password prompt: ")), "");
-  EXPECT_TRUE(ws.masker.holding());
+  EXPECT_TRUE(ws.masker.pauseWouldRelease());
   const std::string out = ws.flush();
-  EXPECT_FALSE(ws.masker.holding());
+  EXPECT_FALSE(ws.masker.pauseWouldRelease());
   EXPECT_EQ(out, stdoutMessage("password prompt: "));
   EXPECT_EQ(ws.flush(), "");
+}
+
+// A pod's secret cut in two with a pause between the halves longer than the quiet time: what may
+// be its first half stays held, the rest of the line is released.
+TEST(MaskTunnelWebSocket, APauseKeepsAWordThatMayBeginASecret) {
+  WsMasker ws;
+  EXPECT_EQ(ws.feed(stdoutMessage("$ cat key\nkey SECRET-CANA")), stdoutMessage("$ cat key\n"));
+  EXPECT_TRUE(ws.masker.pauseWouldRelease());
+  std::string out = ws.pause();
+  EXPECT_EQ(channelText(decodeWs(out), 1), "key ");
+  EXPECT_FALSE(ws.masker.pauseWouldRelease()) << "a second pause would release nothing more";
+  out += ws.feed(stdoutMessage("RY-1234567890"));
+  EXPECT_TRUE(ws.masker.pauseWouldRelease());
+  out += ws.pause();
+  out += ws.flush();
+  EXPECT_EQ(channelText(decodeWs(out), 1), "key kubegate:masked");
+}
+
+// Released after a pause, a secret's first characters cannot be called back, but the rest of the
+// secret is recognised with them and masked.
+TEST(MaskTunnelWebSocket, AfterAPauseTheRestOfACutSecretIsMasked) {
+  WsMasker ws;
+  ws.feed(stdoutMessage("x SE"));
+  std::string out = ws.pause();
+  EXPECT_EQ(channelText(decodeWs(out), 1), "x SE");
+  out += ws.feed(stdoutMessage("CRET-CANARY-1234567890 done\n"));
+  EXPECT_EQ(channelText(decodeWs(out), 1), "x SEkubegate:masked done\n");
+}
+
+// A terminal echoes what the client types: those words leave after a pause, as a prompt does.
+TEST(MaskTunnelWebSocket, APauseReleasesTheEchoOfWhatTheClientTyped) {
+  WsMasker ws;
+  ws.masker.fromClient(asSpan(clientMessage(channelPayload(0, "kubectl get pods"))));
+  ws.feed(stdoutMessage("/ # kubectl get pods"));
+  EXPECT_EQ(channelText(decodeWs(ws.pause()), 1), "/ # kubectl get pods");
+  ws.feed(stdoutMessage("/ # SECRET-CANA"));
+  EXPECT_EQ(channelText(decodeWs(ws.pause()), 1), "/ # ") << "a word the client did not send stays";
+}
+
+TEST(MaskTunnelWebSocket, Base64StdinCountsAsTypedToo) {
+  WsMasker ws("v4.base64.channel.k8s.io");
+  const std::string typed = "0" + encodeBase64("whoami");
+  ws.masker.fromClient(asSpan(clientMessage(typed, 1)));
+  ws.feed(serverMessage("1" + encodeBase64("whoami"), 1));
+  EXPECT_EQ(channelText(decodeWs(ws.pause()), '1', true), "whoami");
 }
 
 TEST(MaskTunnelWebSocket, Base64ChannelTextIsDecodedMaskedAndReencoded) {
@@ -346,7 +397,7 @@ TEST(MaskTunnelSpdy, CanarySplitAcrossDataFramesIsMaskedAndFinStaysLast) {
   ASSERT_FALSE(seen.frames.empty());
   EXPECT_EQ(seen.frames.back().stream, kStdoutStream);
   EXPECT_EQ(seen.frames.back().flags & audit::kSpdyFlagFin, audit::kSpdyFlagFin);
-  EXPECT_FALSE(exec.masker.holding());
+  EXPECT_FALSE(exec.masker.pauseWouldRelease());
 }
 
 TEST(MaskTunnelSpdy, StderrIsMaskedAndTheErrorStreamPassesAfterHeldOutput) {
@@ -354,7 +405,7 @@ TEST(MaskTunnelSpdy, StderrIsMaskedAndTheErrorStreamPassesAfterHeldOutput) {
   std::string out = exec.feed(exec.replies);
   out += exec.feed(SpdyEncoder::data(kStderrStream, "warn " + std::string(kCanary) + "\n"));
   out += exec.feed(SpdyEncoder::data(kStdoutStream, "prompt SECRET-CANA"));
-  EXPECT_TRUE(exec.masker.holding());
+  EXPECT_TRUE(exec.masker.pauseWouldRelease());
   const std::string status = SpdyEncoder::data(kErrorStream, R"({"status":"Success"})", audit::kSpdyFlagFin);
   const std::string tail = exec.feed(status);
   EXPECT_TRUE(tail.ends_with(status)) << "the error stream's DATA frame leaves byte for byte";
@@ -372,7 +423,7 @@ TEST(MaskTunnelSpdy, ControlFramesPassByteIdenticalInOrder) {
   exec.feed(SpdyEncoder::data(kStdoutStream, "held"));
   const std::string ping = exec.server.ping(2);
   EXPECT_EQ(exec.feed(ping), ping);
-  EXPECT_TRUE(exec.masker.holding()) << "a ping does not release output";
+  EXPECT_TRUE(exec.masker.pauseWouldRelease()) << "a ping does not release output";
   const std::string window = SpdyEncoder::control(9, 0, std::string("\0\0\0\x05\0\0\x10\0", 8));
   EXPECT_EQ(exec.feed(window), window);
   const std::string goAway = exec.server.goAway(0);
@@ -433,7 +484,24 @@ TEST(MaskTunnelSpdy, FlushReleasesHeldOutputWithoutFin) {
   std::string out;
   exec.masker.flush(out);
   EXPECT_EQ(out, SpdyEncoder::data(kStdoutStream, "Password: "));
-  EXPECT_FALSE(exec.masker.holding());
+  EXPECT_FALSE(exec.masker.pauseWouldRelease());
+}
+
+TEST(MaskTunnelSpdy, APauseKeepsAWordThatMayBeginASecretButNotTheEchoOfStdin) {
+  SpdyExec exec;
+  exec.feed(exec.replies);
+  exec.masker.fromClient(asSpan(SpdyEncoder::data(kStdinStream, "echo hi\r")));
+  exec.feed(SpdyEncoder::data(kStdoutStream, "$ echo"));
+  std::string out;
+  exec.masker.releaseAfterPause(out);
+  EXPECT_EQ(decodeSpdy(out).streamText(kStdoutStream), "$ echo");
+  exec.feed(SpdyEncoder::data(kStdoutStream, " SECRET-CANARY-12345"));
+  std::string paused;
+  exec.masker.releaseAfterPause(paused);
+  EXPECT_EQ(decodeSpdy(paused).streamText(kStdoutStream), " ");
+  EXPECT_FALSE(exec.masker.pauseWouldRelease());
+  out += paused + exec.feed(SpdyEncoder::data(kStdoutStream, "67890\n"));
+  EXPECT_EQ(decodeSpdy(out).streamText(kStdoutStream), "$ echo kubegate:masked\n");
 }
 
 TEST(MaskTunnelSpdy, MalformedFrameStopsTheTunnel) {
