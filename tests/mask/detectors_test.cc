@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -303,6 +304,34 @@ TEST(MaskStreamRedactor, APauseReleasesWordsTheClientSent) {
   EXPECT_EQ(out, "$ kubectl get ") << "a word longer than what was sent stays";
   redactor.write("\r\n", out);
   EXPECT_EQ(out, "$ kubectl get pods\r\n");
+}
+
+// A shell session cut into random pieces with pauses at random places: no pause releases a
+// secret's first kMinHeldWord characters or its end, and every line still arrives.
+TEST(MaskStreamRedactor, RandomPiecesAndPausesNeverReleaseASecret) {
+  const std::string text = "$ env | grep KEY\nAWS_ACCESS_KEY_ID=" + kAwsAccessKey + "\n$ cat token\n" + kJwt +
+                           "\n$ cat creds\nDB_PASSWORD: s3cr3t-value-123 user: app\nkey " + kAwsAccessKey +
+                           " end\n$ cat key.pem\n" + kPrivateKey + "\n$ ";
+  const std::vector<std::string> secretParts = {kAwsAccessKey.substr(0, StreamRedactor::kMinHeldWord),
+                                                kAwsAccessKey.substr(kAwsAccessKey.size() - 8),
+                                                kJwt.substr(0, StreamRedactor::kMinHeldWord), kJwt.substr(kJwt.size() - 8),
+                                                "s3c", "value-123", "MIIEowIBAAKCAQEA"};
+  std::mt19937 random(11);
+  for (int round = 0; round < 300; ++round) {
+    StreamRedactor redactor(*all());
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t length = 1 + random() % 40;
+      redactor.write(std::string_view(text).substr(at, length), out);
+      at += length;
+      if (random() % 3 == 0) redactor.releaseAfterPause(out);
+    }
+    redactor.flush(out);
+    for (const std::string& part : secretParts) EXPECT_EQ(out.find(part), std::string::npos) << part << " in " << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), std::count(text.begin(), text.end(), '\n') -
+                                                              std::count(kPrivateKey.begin(), kPrivateKey.end(), '\n'));
+    EXPECT_TRUE(out.ends_with("\n$ ")) << out;
+  }
 }
 
 TEST(MaskStreamRedactor, PrivateKeyOverManyWritesIsOneMask) {
