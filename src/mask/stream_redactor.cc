@@ -19,10 +19,26 @@ constexpr std::size_t kMarkerReach = 96;
 
 bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
-// Where the run of non-space characters that ends `text` starts.
+// A character a secret can hold: printable ASCII other than space. Control characters end a word,
+// so the escape sequences a full-screen program ends its output with do not look like one.
+bool isWordChar(char c) { return c > ' ' && c < '\x7f'; }
+
+// Where a terminal control sequence (CSI: ESC [ parameters intermediates final) that starts at
+// `at` (just after the ESC) ends; `at` when it is not one or has not ended yet.
+std::size_t controlSequenceEnd(std::string_view text, std::size_t at) {
+  if (at >= text.size() || text[at] != '[') return at;
+  std::size_t end = at + 1;
+  while (end < text.size() && text[end] >= 0x30 && text[end] <= 0x3f) ++end;
+  while (end < text.size() && text[end] >= 0x20 && text[end] <= 0x2f) ++end;
+  return end < text.size() && text[end] >= 0x40 && text[end] <= 0x7e ? end + 1 : at;
+}
+
+// Where the word that ends `text` starts: after the last character no secret holds, and after the
+// last whole control sequence (`\x1b[24;1H` is a cursor move, not the start of a token).
 std::size_t trailingWordStart(std::string_view text) {
   std::size_t start = text.size();
-  while (start > 0 && !isSpace(text[start - 1])) --start;
+  while (start > 0 && isWordChar(text[start - 1])) --start;
+  if (start > 0 && text[start - 1] == '\x1b') start = controlSequenceEnd(text, start);
   return start;
 }
 

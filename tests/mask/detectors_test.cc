@@ -306,6 +306,27 @@ TEST(MaskStreamRedactor, APauseReleasesWordsTheClientSent) {
   EXPECT_EQ(out, "$ kubectl get pods\r\n");
 }
 
+// Full-screen programs (top, vim, less) end a screen with a cursor move or a colour reset; a pause
+// releases it, so the terminal is not a sequence behind. A token after the sequence still waits.
+TEST(MaskStreamRedactor, APauseReleasesTerminalControlSequences) {
+  StreamRedactor redactor(*all());
+  std::string out;
+  const std::string screen = "\x1b[H\x1b[2Jtop - 12:00:01 up 3 days\x1b[K\r\n  PID USER\x1b[7m(END)\x1b[27m\x1b[24;1H";
+  redactor.write(screen, out);
+  redactor.releaseAfterPause(out);
+  EXPECT_EQ(out, screen);
+  redactor.write("\xe2\x94\x82 cpu \xe2\x94\x80\xe2\x94\x80\xe2\x94\x80", out);
+  redactor.releaseAfterPause(out);
+  EXPECT_EQ(out, screen + "\xe2\x94\x82 cpu \xe2\x94\x80\xe2\x94\x80\xe2\x94\x80") << "box drawing is not a token";
+  const std::string half = kAwsAccessKey.substr(0, 10);
+  redactor.write("\r\n\x1b[1;31m" + half, out);
+  redactor.releaseAfterPause(out);
+  EXPECT_EQ(out.find(half), std::string::npos);
+  EXPECT_FALSE(redactor.pauseWouldRelease());
+  redactor.write(kAwsAccessKey.substr(10) + "\x1b[0m\r\n", out);
+  EXPECT_TRUE(out.ends_with("\r\n\x1b[1;31mkubegate:masked\x1b[0m\r\n")) << out;
+}
+
 // A shell session cut into random pieces with pauses at random places: no pause releases a
 // secret's first kMinHeldWord characters or its end, and every line still arrives.
 TEST(MaskStreamRedactor, RandomPiecesAndPausesNeverReleaseASecret) {
