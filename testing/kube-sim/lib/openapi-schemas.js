@@ -271,7 +271,7 @@ const core = {
     containerName: 'string|Container name; required for volumes.', resource: 'string|Resource, such as limits.cpu.',
     divisor: 'Quantity|Unit the value is expressed in; defaults to 1.',
   }, { req: ['resource'], atomic: true }],
-  ConfigMapKeySelector: ['Selects a key of a ConfigMap.', {
+  ConfigMapKeySelector: ['Names one key of a ConfigMap.', {
     name: NAME_REF, key: 'string|The key.', optional: OPTIONAL('ConfigMap or key'),
   }, { req: ['key'], atomic: true }],
   SecretKeySelector: ['Selects a key of a Secret.', {

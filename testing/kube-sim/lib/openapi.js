@@ -305,7 +305,7 @@ function hoistParameters(pathItem) {
   return common.length ? { ...pathItem, parameters: common.sort(byNameIn) } : pathItem;
 }
 
-const NS_PARAM = pathParam('namespace', 'object name and auth scope, such as for teams and projects');
+const NS_PARAM = pathParam('namespace', 'the namespace the object lives in');
 const nameParam = (kind) => pathParam('name', `name of the ${kind}`);
 
 // The verbs of the installer's routes, as operation specs. `base` has gvk, pathParams and subject;
@@ -482,7 +482,7 @@ function sortKeys(node) {
   return out;
 }
 
-const BEARER = { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' };
+const BEARER = { description: 'A bearer token in the Authorization header', in: 'header', name: 'authorization', type: 'apiKey' };
 
 function v3Document(paths, schemas) {
   return sortKeys({ components: { schemas: usedSchemas(paths, schemas), securitySchemes: { BearerToken: BEARER } },
