@@ -37,8 +37,8 @@ constexpr std::size_t kMaxStatusBuffer = 64 * 1024;
 constexpr std::size_t kMaxErrorText = 1024;
 constexpr std::size_t kMaxOpenStreams = 4096;
 constexpr std::size_t kMaxListedConnections = 4096;
-// As long as the tunnel's masker waits before releasing a held prompt (proxy/tunnel.cc).
-constexpr std::int64_t kQuietStdinMicros = 50'000;
+constexpr std::int64_t kQuietStdinMicros =
+    std::chrono::duration_cast<std::chrono::microseconds>(mask::StreamRedactor::kPause).count();
 
 StreamKind kindOfChannel(std::uint8_t channel) {
   switch (channel) {

@@ -6,8 +6,9 @@
 //
 // Stdin is masked for the record when ExecDetails names detectors: it goes to the pod as sent, but
 // the record keeps what the detectors leave of it. The unfinished last line is held (a secret may
-// continue in the next piece) until a newline, 50 ms without stdin, or the end; what a partial
-// private key leaves held at the end is dropped, never recorded.
+// continue in the next piece) until a newline, 50 ms without stdin (a trailing word that may begin a
+// secret waits for more), or the end; what a partial private key leaves held at the end is
+// dropped, never recorded.
 //
 // Memory: parsers keep bounded state; produced lines wait in pendingBytes() until takeChunk(), which
 // the caller does at 64 KiB or once a second. A caller that never takes them stops the recording at

@@ -4,6 +4,7 @@
 // and user-defined patterns. Scanning never allocates once a thread's scratch exists.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -59,6 +60,9 @@ class StreamRedactor {
   static constexpr std::size_t kMinHeldWord = 3;
   // How much of the released part of an unfinished line later pieces are scanned with.
   static constexpr std::size_t kLineContextBytes = 256;
+  // How long a stream must be quiet before its owner calls releaseAfterPause: short enough that an
+  // interactive shell feels immediate. The tunnel's output and the recording's stdin share it.
+  static constexpr std::chrono::milliseconds kPause{50};
 
   explicit StreamRedactor(const Detectors& detectors);
 

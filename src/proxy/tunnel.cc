@@ -17,9 +17,6 @@ using k8s::makeError;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
-// A masker holding part of a line (a prompt) releases it after this much quiet: short enough that
-// an interactive shell feels immediate. A trailing word that may be a secret's first half stays.
-constexpr auto kQuietRelease = std::chrono::milliseconds(50);
 
 // Shared by the two copy loops and the watchdog. Whoever finishes first closes both sockets, which
 // ends the other loops' pending reads.
@@ -107,7 +104,8 @@ asio::awaitable<bool> sendMasked(TunnelState& state, TlsStream& to, std::string&
 }
 
 // The server-to-client loop of a masked session. While a masker holds bytes a pause would release,
-// the wait for more is bounded by kQuietRelease, after which those bytes go out (masked).
+// the wait for more is bounded by StreamRedactor::kPause, after which those bytes go out (masked),
+// but for a trailing word that may be a secret's first half.
 asio::awaitable<void> copyMaskedFromServer(TlsStream& from, TlsStream& to, TunnelState& state) {
   std::array<char, 16 * 1024> buf;
   asio::steady_timer quiet(co_await asio::this_coro::executor);
@@ -115,7 +113,7 @@ asio::awaitable<void> copyMaskedFromServer(TlsStream& from, TlsStream& to, Tunne
   bool readable = true;
   while (!state.finished) {
     if (state.masking->pauseWouldRelease()) {
-      quiet.expires_after(kQuietRelease);
+      quiet.expires_after(mask::StreamRedactor::kPause);
       auto woke = co_await (from.async_wait_readable(kAsTuple) || quiet.async_wait(kAsTuple));
       if (woke.index() == 1) {
         state.masking->releaseAfterPause(out);
